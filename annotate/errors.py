@@ -1,0 +1,70 @@
+"""Every user-facing message, in one place.
+
+Each message names the object (file, record, field) and says what to do, so the CLI can print it as
+one line and exit with a code that means something. Library code raises ``AnnotateError`` with one
+of these templates; it never prints.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``annotate`` command (documented in the README)."""
+
+    OK = 0
+    BAD_INPUT = 1  # a file, record or schema is wrong: the message says which and how to fix it
+    USAGE = 2  # the command line itself is wrong (typer/click's own code)
+    ENVIRONMENT = 3  # no workspace here, a missing optional package
+    STRICT = 4  # --strict refused input that would otherwise have been skipped
+
+
+class Messages:
+    """Message templates; fields in braces are filled by ``AnnotateError``."""
+
+    # workspace
+    NO_WORKSPACE = (
+        "No workspace at {root}: there is no {config}. Run `annotate init {root}` or pass --workspace DIR."
+    )
+    WORKSPACE_EXISTS = "{root} is already a workspace ({config} exists); nothing was changed."
+    CONFIG_BAD_KEY = "{path}: unknown key '{key}'. Known keys: {known}."
+    CONFIG_BAD_VALUE = "{path}: '{key}' {problem}."
+
+    # YAML files (schema, workspace config)
+    YAML_SYNTAX = "{path} line {line}, column {column}: {problem}. Fix the YAML syntax there."
+    YAML_DUPLICATE_KEY = "{path} line {line}: key '{key}' appears twice. Keep one."
+    YAML_NOT_MAPPING = "{path}: expected a mapping of keys (name, version, labels, ...), found {found}."
+    FILE_MISSING = "{path} does not exist. {fix}"
+
+    # schema
+    SCHEMA_MISSING_FIELD = "{path}: {field} is missing. {fix}"
+    SCHEMA_BAD_FIELD = "{path}: {field} {problem}."
+    SCHEMA_UNKNOWN_KEY = "{path}: {field} is not a known key. Known keys: {known}."
+    SCHEMA_DUPLICATE_LABEL = "{path}: labels[{index}].name '{label}' is defined twice. Label names must be unique."
+    SCHEMA_DUPLICATE_HOTKEY = (
+        "{path}: labels[{index}].hotkey '{hotkey}' is already used by label '{other}'. Give each label its own hotkey."
+    )
+    SCHEMA_LABEL_CONFIG = "{path}: the Label Studio config derived from it is invalid: {problem}."
+
+    # corpus
+    CORPUS_UNSUPPORTED = (
+        "{path}: unsupported format '{suffix}'. Use .txt, .jsonl, .json, .csv, .parquet, "
+        "or a folder saved with datasets' save_to_disk."
+    )
+    CORPUS_MISSING = "{path} does not exist. Check the path."
+    CORPUS_STRICT = "--strict: {count} record(s) would be skipped (listed above); nothing was written."
+    CORPUS_EMPTY = "The corpus {path} is empty. Add articles first: `annotate corpus add PATH`."
+    CORPUS_BAD_RECORD = "{path} line {line}: {problem}. The corpus file is damaged; restore it or re-run `annotate corpus add`."
+
+    # gold files for scoring the pre-annotator
+    GOLD_BAD_RECORD = "{path} line {line}: {problem}. {fix}"
+
+
+class AnnotateError(Exception):
+    """An error the user can fix; ``str()`` is the one line to print."""
+
+    def __init__(self, template: str, exit_code: ExitCode = ExitCode.BAD_INPUT, **fields: object):
+        self.exit_code = exit_code
+        self.fields = fields
+        super().__init__(template.format(**fields))

@@ -1,0 +1,198 @@
+"""The workspace: the one place that knows where things live and how its files are read and written.
+
+A workspace is a folder with an ``annotate.yaml`` config, a schema under ``schemas/`` and the corpus
+under ``corpus/``. Records are JSON Lines, streamed in and out; every write goes to a temporary file
+beside the target and is renamed over it at the end, so a killed run never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import IO, Any
+
+import jsonlines
+import yaml
+
+from annotate.errors import AnnotateError, ExitCode, Messages
+
+CONFIG_FILE = "annotate.yaml"
+DEFAULT_SCHEMA = "schemas/conflict-spans.yaml"
+DEFAULT_CONFIG: dict[str, Any] = {
+    "name": "conflict-events",
+    "schema": DEFAULT_SCHEMA,
+    "license": "cc-by-4.0",
+    "language": ["en"],
+}
+CONFIG_KEYS = tuple(DEFAULT_CONFIG)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """An opened workspace: its root folder and its config."""
+
+    root: Path
+    config: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_CONFIG))
+
+    @property
+    def schema_path(self) -> Path:
+        return self.root / self.config["schema"]
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.root / "corpus"
+
+    @property
+    def articles_path(self) -> Path:
+        return self.corpus_dir / "articles.jsonl"
+
+    @property
+    def tasks_path(self) -> Path:
+        return self.root / "tasks" / "tasks.json"
+
+    def relative(self, path: Path) -> str:
+        """``path`` as the user should see it: relative to the workspace when inside it."""
+        with contextlib.suppress(ValueError):
+            return str(Path(path).resolve().relative_to(self.root.resolve()))
+        return str(path)
+
+    def read_articles(self) -> Iterator[dict[str, Any]]:
+        """Stream the corpus, one article dict at a time (nothing if the corpus is empty)."""
+        if self.articles_path.exists():
+            yield from read_jsonl(self.articles_path)
+
+
+def open_workspace(root: Path | str = ".") -> Workspace:
+    """Open the workspace at ``root``; a folder without ``annotate.yaml`` is refused."""
+    root = Path(root)
+    config_path = root / CONFIG_FILE
+    if not config_path.is_file():
+        raise AnnotateError(Messages.NO_WORKSPACE, ExitCode.ENVIRONMENT, root=root, config=CONFIG_FILE)
+    config = read_yaml(config_path) or {}
+    for key in config:
+        if key not in CONFIG_KEYS:
+            raise AnnotateError(Messages.CONFIG_BAD_KEY, path=config_path, key=key, known=", ".join(CONFIG_KEYS))
+    merged = {**DEFAULT_CONFIG, **config}
+    if not isinstance(merged["schema"], str) or not merged["schema"]:
+        raise AnnotateError(Messages.CONFIG_BAD_VALUE, path=config_path, key="schema", problem="must be a path")
+    return Workspace(root=root, config=merged)
+
+
+def init_workspace(root: Path | str, name: str | None = None) -> Workspace:
+    """Make a new workspace at ``root``: config, the default schema, an empty ``corpus/``."""
+    root = Path(root)
+    config_path = root / CONFIG_FILE
+    if config_path.exists():
+        raise AnnotateError(Messages.WORKSPACE_EXISTS, root=root, config=CONFIG_FILE)
+    config = {**DEFAULT_CONFIG, "name": name or DEFAULT_CONFIG["name"]}
+    workspace = Workspace(root=root, config=config)
+    workspace.corpus_dir.mkdir(parents=True, exist_ok=True)
+    if not workspace.schema_path.exists():
+        workspace.schema_path.parent.mkdir(parents=True, exist_ok=True)
+        workspace.schema_path.write_text(default_schema_text(), encoding="utf-8")
+    with atomic_write(config_path) as out:
+        out.write("# annotate workspace: see `annotate --help`\n")
+        yaml.safe_dump(config, out, sort_keys=False, allow_unicode=True)
+    return workspace
+
+
+def default_schema_text() -> str:
+    """The bundled conflict-spans schema (``schemas/conflict-spans.yaml``, shipped in the package)."""
+    return resources.files("annotate").joinpath("templates/conflict-spans.yaml").read_text(encoding="utf-8")
+
+
+# -- files ------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def atomic_write(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
+    """Write ``path`` through a temporary file in the same folder, renamed over it only on success."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    encoding = None if "b" in mode else "utf-8"
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with open(fd, mode, encoding=encoding) as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+
+
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """Stream the records of a JSON Lines file this tool wrote; a damaged line is an error."""
+    with jsonlines.open(path) as reader:
+        line = 0
+        try:
+            for line, record in enumerate(reader, start=1):
+                yield record
+        except jsonlines.InvalidLineError as exc:
+            raise AnnotateError(Messages.CORPUS_BAD_RECORD, path=path, line=line + 1, problem=str(exc).split(" (")[0])
+
+
+def jsonl_writer(out: IO[str]) -> jsonlines.Writer:
+    """A JSON Lines writer that keeps non-ASCII text readable and keys in insertion order."""
+    return jsonlines.Writer(out, compact=True, sort_keys=False, dumps=_dumps_unicode)
+
+
+def _dumps_unicode(obj: Any) -> str:
+    import json
+
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+# -- YAML -------------------------------------------------------------------------------------------
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """PyYAML keeps the last of two equal keys without a word; a schema with a key twice is a mistake."""
+
+
+def _construct_mapping_refusing_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise _DuplicateKey(key, key_node.start_mark.line + 1)
+        seen.add(key)
+    return loader.construct_mapping(node)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: Any, line: int):
+        super().__init__(key, line)
+        self.key, self.line = key, line
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_refusing_duplicates)
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file, turning syntax errors and duplicate keys into one-line messages."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AnnotateError(Messages.FILE_MISSING, path=path, fix="Check the path in annotate.yaml.") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except _DuplicateKey as exc:
+        raise AnnotateError(Messages.YAML_DUPLICATE_KEY, path=path, line=exc.line, key=exc.key) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        raise AnnotateError(
+            Messages.YAML_SYNTAX,
+            path=path,
+            line=mark.line + 1 if mark else "?",
+            column=mark.column + 1 if mark else "?",
+            problem=exc.problem or "invalid YAML",
+        ) from None
