@@ -1,0 +1,27 @@
+# The two README commands. Each makes the virtual environment it needs (in .venv) and runs one job.
+#   make demo   ingest the bundled corpus, print its stats, build Label Studio tasks with pre-annotations
+#   make test   run the test suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+demo: $(VENV)/.installed
+	$(BIN)/annotate schema check
+	$(BIN)/annotate corpus add seeds/ --source "seed article"
+	$(BIN)/annotate corpus add corpus/bundled/ --source "annotate bundled corpus (illustrative)"
+	$(BIN)/annotate corpus stats
+	$(BIN)/annotate tasks build --prelabel
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) tasks corpus/articles.jsonl

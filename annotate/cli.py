@@ -1,0 +1,340 @@
+"""The ``annotate`` command: one thin command per library function (as in sqlite-utils).
+
+Each command opens the workspace, calls one function, and prints its result: a readable summary,
+or JSON on standard output with ``--json``. Errors the user can fix are one line on standard error
+with an exit code from ``annotate.errors.ExitCode``; progress bars go to standard error too.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from annotate import corpus as corpus_stage
+from annotate import prelabel as prelabel_stage
+from annotate import tasks as tasks_stage
+from annotate.errors import AnnotateError, ExitCode
+from annotate.schema import load_schema
+from annotate.workspace import Workspace, init_workspace, open_workspace
+
+PIPELINE = """\
+Build gold-standard span datasets about armed conflict with Label Studio.
+
+The pipeline, one command per stage:
+
+\b
+  annotate init DIR             make a workspace (config, schema, corpus/)
+  annotate schema config        the Label Studio labeling config derived from the schema
+  annotate corpus add PATH...   ingest articles (txt, jsonl, json, csv, parquet, saved datasets)
+  annotate prelabel text TEXT   what the rule-based pre-annotator finds in a text
+  annotate tasks build          Label Studio tasks, with --prelabel for pre-annotations
+
+\b
+Exit codes: 0 done; 1 bad input (the message names the file and the fix); 2 bad command line;
+3 no workspace or a missing package; 4 --strict refused input.
+"""
+
+app = typer.Typer(help=PIPELINE, no_args_is_help=True, rich_markup_mode=None, add_completion=False)
+schema_app = typer.Typer(help="The span schema and what is derived from it.", no_args_is_help=True)
+corpus_app = typer.Typer(help="The article corpus: ingest and inspect.", no_args_is_help=True)
+prelabel_app = typer.Typer(help="The rule-based pre-annotator.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Label Studio tasks built from the corpus.", no_args_is_help=True)
+app.add_typer(schema_app, name="schema")
+app.add_typer(corpus_app, name="corpus")
+app.add_typer(prelabel_app, name="prelabel")
+app.add_typer(tasks_app, name="tasks")
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+WorkspaceOption = Annotated[
+    Path,
+    typer.Option(
+        "--workspace", "-w", envvar="ANNOTATE_WORKSPACE", help="Workspace folder (default: the current one)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def one_line_errors(command: F) -> F:
+    """Turn the library's errors into one line on standard error and a meaningful exit code."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except AnnotateError as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(int(exc.exit_code)) from None
+        except OSError as exc:
+            typer.echo(f"Error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
+        except KeyboardInterrupt:
+            typer.echo("Interrupted; files being written were left as they were.", err=True)
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@contextmanager
+def progress_bar(description: str) -> Iterator[Progress]:
+    """A rich progress bar on standard error, shown only when that is a terminal."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        progress.add_task(description, total=None)
+        yield progress
+
+
+# -- init -------------------------------------------------------------------------------------------
+
+
+@app.command("init")
+@one_line_errors
+def init_command(
+    directory: Annotated[Path, typer.Argument(help="Folder to make the workspace in (created if needed).")],
+    name: Annotated[str, typer.Option(help="Dataset name used for releases.")] = "conflict-events",
+) -> None:
+    """Make a workspace: annotate.yaml, the default schema, an empty corpus/.
+
+    Example:
+
+    \b
+        annotate init my-project && cd my-project && annotate corpus add ~/articles/
+    """
+    workspace = init_workspace(directory, name=name)
+    typer.echo(f"Workspace ready at {workspace.root} (schema: {workspace.config['schema']}).")
+
+
+# -- schema -----------------------------------------------------------------------------------------
+
+
+@schema_app.command("check")
+@one_line_errors
+def schema_check(workspace: WorkspaceOption = Path(".")) -> None:
+    """Check the workspace schema and the Label Studio config derived from it.
+
+    Example:
+
+    \b
+        annotate schema check --workspace my-project
+    """
+    ws = open_workspace(workspace)
+    schema = load_schema(ws.schema_path)
+    typer.echo(f"{ws.relative(ws.schema_path)}: {schema.id}, labels {', '.join(schema.label_names)}: valid.")
+
+
+@schema_app.command("config")
+@one_line_errors
+def schema_config(workspace: WorkspaceOption = Path(".")) -> None:
+    """Print the Label Studio labeling config (XML) derived from the schema.
+
+    Example:
+
+    \b
+        annotate schema config > labeling-config.xml
+    """
+    ws = open_workspace(workspace)
+    sys.stdout.write(load_schema(ws.schema_path).label_config() + "\n")
+
+
+@schema_app.command("tags")
+@one_line_errors
+def schema_tags(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+    """Print the BIO tag names (O, then B-/I- per label in schema order).
+
+    Example:
+
+    \b
+        annotate schema tags --json
+    """
+    ws = open_workspace(workspace)
+    schema = load_schema(ws.schema_path)
+    if as_json:
+        print_json({"schema": schema.id, "labels": schema.label_names, "bio_tags": schema.bio_tags})
+    else:
+        sys.stdout.write("\n".join(schema.bio_tags) + "\n")
+
+
+# -- corpus -----------------------------------------------------------------------------------------
+
+
+@corpus_app.command("add")
+@one_line_errors
+def corpus_add(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of .txt/.jsonl/.json/.csv/.parquet, or saved datasets.")],
+    workspace: WorkspaceOption = Path("."),
+    text_field: Annotated[str, typer.Option(help="Field that holds the article text.")] = "text",
+    title_field: Annotated[str, typer.Option(help="Field that holds the title.")] = "title",
+    source: Annotated[str | None, typer.Option(help="Source to record for articles that name none.")] = None,
+    strict: Annotated[bool, typer.Option(help="Refuse everything if any record would be skipped.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ingest articles into corpus/articles.jsonl; the same text is stored once.
+
+    Example:
+
+    \b
+        annotate corpus add seeds/ corpus/bundled/ news.jsonl --text-field body --title-field headline
+    """
+    ws = open_workspace(workspace)
+    with progress_bar("Reading articles") as bar:
+        summary = corpus_stage.add(
+            ws,
+            paths,
+            names=corpus_stage.FieldNames(text=text_field, title=title_field),
+            source=source,
+            strict=strict,
+            on_skip=lambda skipped: typer.echo(f"skipped: {skipped}", err=True),
+            progress=_per_file_progress(bar),
+        )
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    typer.echo(
+        f"Read {summary.records} record(s) from {summary.files} file(s): {summary.added} added, "
+        f"{summary.duplicates} duplicate(s) skipped, {summary.skipped} skipped with a problem. "
+        f"The corpus holds {summary.corpus_size} article(s): {ws.relative(ws.articles_path)}"
+    )
+
+
+def _per_file_progress(bar: Progress) -> Callable[[Path, int, int], None]:
+    """A progress callback that starts the bar afresh for each file, so each shows its own count."""
+    task = bar.task_ids[0]
+    current: list[Path] = []
+
+    def on_progress(path: Path, amount: int, total: int) -> None:
+        if current != [path]:
+            current[:] = [path]
+            bar.reset(task, total=total, description=f"Reading {path.name}")
+        bar.advance(task, amount)
+
+    return on_progress
+
+
+@corpus_app.command("stats")
+@one_line_errors
+def corpus_stats(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+    """Counts, length distribution, sources and duplicates of the corpus.
+
+    Example:
+
+    \b
+        annotate corpus stats --json
+    """
+    ws = open_workspace(workspace)
+    figures = corpus_stage.stats(ws)
+    if as_json:
+        print_json(figures)
+        return
+    table = Table(title=f"Corpus: {figures['articles']} articles", show_header=True)
+    table.add_column("length")
+    for column in ("min", "median", "mean", "p90", "max", "total"):
+        table.add_column(column, justify="right")
+    for unit in ("characters", "words"):
+        table.add_row(unit, *(str(figures[unit][column]) for column in ("min", "median", "mean", "p90", "max", "total")))
+    out.print(table)
+    sources = ", ".join(f"{name} {count}" for name, count in figures["sources"].items())
+    typer.echo(f"Sources: {sources}")
+    typer.echo(
+        f"With url: {figures['with_url']}; with a date: {figures['with_published']}; "
+        f"with characters outside the BMP (emoji): {figures['with_characters_outside_bmp']}"
+    )
+    typer.echo(f"Duplicate ids: {figures['duplicate_ids']}; near-duplicate texts: {figures['near_duplicates']}")
+
+
+# -- prelabel ---------------------------------------------------------------------------------------
+
+
+@prelabel_app.command("text")
+@one_line_errors
+def prelabel_text(
+    text: Annotated[str, typer.Argument(help="The text to pre-annotate.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Show the spans the rule-based pre-annotator finds in TEXT.
+
+    Example:
+
+    \b
+        annotate prelabel text "A drone strike killed three soldiers in Kharkiv."
+    """
+    spans = prelabel_stage.prelabel(text)
+    if as_json:
+        print_json([{"start": s.start, "end": s.end, "label": s.label, "text": s.text_in(text)} for s in spans])
+        return
+    for span in spans:
+        typer.echo(f"{span.start:>6} {span.end:>6}  {span.label:<10} {span.text_in(text)}")
+
+
+# -- tasks ------------------------------------------------------------------------------------------
+
+
+@tasks_app.command("build")
+@one_line_errors
+def tasks_build(
+    workspace: WorkspaceOption = Path("."),
+    out_path: Annotated[Path | None, typer.Option("--out", help="Where to write (default tasks/tasks.json).")] = None,
+    prelabel: Annotated[bool, typer.Option("--prelabel", help="Attach rule-based pre-annotations.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a Label Studio import file with one task per corpus article.
+
+    Example:
+
+    \b
+        annotate tasks build --prelabel --out tasks/batch-1.json
+    """
+    ws = open_workspace(workspace)
+    with progress_bar("Building tasks") as bar:
+        task = bar.task_ids[0]
+        summary = tasks_stage.build(
+            ws,
+            out=out_path,
+            prelabel=prelabel,
+            on_refused=lambda refused: typer.echo(f"warning: {refused}", err=True),
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    message = f"Wrote {summary.tasks} task(s) to {summary.out}"
+    if prelabel:
+        per_label = ", ".join(f"{label} {count}" for label, count in summary.regions_per_label.items())
+        message += (
+            f" with {summary.regions} pre-annotated span(s) ({per_label}; model_version {summary.model_version})"
+        )
+        if summary.refused_regions:
+            message += f"; {summary.refused_regions} span(s) failed validation and were left out"
+    typer.echo(message + ".")
+    typer.echo("Import it in Label Studio (Import > Upload files), or push it with a later `annotate push`.")
+
+
+def main() -> None:  # pragma: no cover - the console script entry point is `app`
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
