@@ -37,6 +37,7 @@ The pipeline, one command per stage:
   annotate schema config        the Label Studio labeling config derived from the schema
   annotate corpus add PATH...   ingest articles (txt, jsonl, json, csv, parquet, saved datasets)
   annotate prelabel text TEXT   what the rule-based pre-annotator finds in a text
+  annotate prelabel score       its precision and recall against gold spans
   annotate tasks build          Label Studio tasks, with --prelabel for pre-annotations
 
 \b
@@ -287,6 +288,40 @@ def prelabel_text(
         return
     for span in spans:
         typer.echo(f"{span.start:>6} {span.end:>6}  {span.label:<10} {span.text_in(text)}")
+
+
+@prelabel_app.command("score")
+@one_line_errors
+def prelabel_score(
+    gold: Annotated[Path | None, typer.Argument(help="Gold spans (JSONL); default corpus/reference/spans.jsonl.")] = None,
+    workspace: WorkspaceOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Precision and recall of the pre-annotator against gold spans, per label.
+
+    Example:
+
+    \b
+        annotate prelabel score corpus/reference/spans.jsonl --json
+    """
+    ws = open_workspace(workspace)
+    figures = prelabel_stage.score(ws, gold or ws.reference_spans_path)
+    if as_json:
+        print_json(figures)
+        return
+    table = Table(title=f"Pre-annotator {figures['rules_version']} on {figures['articles']} gold article(s), strict match")
+    for column in ("label", "precision", "recall", "F1", "tp", "fp", "fn"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    rows = [*figures["per_label"].items(), ("all (micro)", figures["micro"])]
+    for label, row in rows:
+        table.add_row(label, *(_figure(row[key]) for key in ("precision", "recall", "f1", "tp", "fp", "fn")))
+    out.print(table)
+
+
+def _figure(value: float | int | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 # -- tasks ------------------------------------------------------------------------------------------

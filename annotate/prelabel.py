@@ -72,9 +72,14 @@ import bisect
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from annotate.spans import Span
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from annotate.workspace import Workspace
 
 RULES_VERSION = "rules-1"
 
@@ -887,3 +892,53 @@ def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]]) -> dict:
         "micro": _scores(*totals),
         "per_label": {label: _scores(*numbers) for label, numbers in counts.items()},
     }
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring against gold on disk
+# ---------------------------------------------------------------------------------------------
+
+
+def score(workspace: "Workspace", gold_path: "Path") -> dict:
+    """The pre-annotator's precision and recall against the gold spans in ``gold_path``.
+
+    A gold line is ``{"article_id": ..., "spans": [{"start", "end", "label", "text"?}, ...]}``.
+    Gold is small and read whole; the corpus is streamed. A malformed line, an article not in the
+    corpus or offsets that do not fit the text stop with one line naming the file and the line.
+    Returns ``evaluate()``'s figures plus ``articles`` scored, ``rules_version`` and ``gold``.
+    """
+    from annotate.errors import AnnotateError, Messages
+    from annotate.workspace import read_jsonl
+
+    def bad(line: int, problem: str, fix: str) -> AnnotateError:
+        return AnnotateError(Messages.GOLD_BAD_RECORD, path=gold_path, line=line, problem=problem, fix=fix)
+
+    gold: dict[str, tuple[int, list]] = {}
+    for line, record in enumerate(read_jsonl(gold_path), start=1):
+        if not isinstance(record, dict) or not isinstance(record.get("spans"), list):
+            raise bad(line, 'expected {"article_id": ..., "spans": [...]}', "Fix the record.")
+        gold[str(record.get("article_id"))] = (line, record["spans"])
+
+    pairs = []
+    for article in workspace.read_articles():
+        if article["id"] in gold:
+            line, raw_spans = gold.pop(article["id"])
+            text = article["text"]
+            spans = []
+            for index, raw in enumerate(raw_spans):
+                try:
+                    span = Span(int(raw["start"]), int(raw["end"]), str(raw["label"]))
+                except (KeyError, TypeError, ValueError):
+                    raise bad(line, f"spans[{index}] needs integer start and end and a label", "Fix the span.") from None
+                if not 0 <= span.start < span.end <= len(text) or raw.get("text", span.text_in(text)) != span.text_in(text):
+                    raise bad(
+                        line,
+                        f"spans[{index}] [{span.start}:{span.end}] does not fit the text of article {article['id']}",
+                        "Offsets are code points into the corpus text, end exclusive.",
+                    )
+                spans.append(span)
+            pairs.append((prelabel(text), spans))
+    if gold:
+        article_id, (line, _) = next(iter(gold.items()))
+        raise bad(line, f"article '{article_id}' is not in the corpus", "Add the article, or remove the line.")
+    return {"gold": workspace.relative(gold_path), "articles": len(pairs), "rules_version": RULES_VERSION, **evaluate(pairs)}

@@ -52,6 +52,11 @@ class Workspace:
         return self.corpus_dir / "articles.jsonl"
 
     @property
+    def reference_spans_path(self) -> Path:
+        """Hand-checked reference spans for corpus articles, the gold the pre-annotator is scored on."""
+        return self.corpus_dir / "reference" / "spans.jsonl"
+
+    @property
     def tasks_path(self) -> Path:
         return self.root / "tasks" / "tasks.json"
 

@@ -32,7 +32,7 @@ COMMANDS = sorted(all_commands())
 def test_the_commands_are_the_ones_documented():
     assert COMMANDS == sorted([
         ("init",), ("schema", "check"), ("schema", "config"), ("schema", "tags"),
-        ("corpus", "add"), ("corpus", "stats"), ("prelabel", "text"), ("tasks", "build"),
+        ("corpus", "add"), ("corpus", "stats"), ("prelabel", "score"), ("prelabel", "text"), ("tasks", "build"),
     ])
 
 

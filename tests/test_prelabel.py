@@ -465,3 +465,78 @@ def test_evaluate_prelabel_against_hand_gold() -> None:
         ],
     )
     assert evaluate([(prelabel(text), gold)])["micro"]["f1"] == 1.0
+
+
+# -- scoring against gold on disk -------------------------------------------------------------------
+
+
+def _gold_workspace(tmp_path, gold_lines):
+    import json
+
+    from annotate import corpus
+    from annotate.workspace import init_workspace
+
+    workspace = init_workspace(tmp_path / "ws")
+    (tmp_path / "a.jsonl").write_text(json.dumps({"text": KANO}) + "\n", encoding="utf-8")
+    corpus.add(workspace, [tmp_path / "a.jsonl"])
+    article_id = next(workspace.read_articles())["id"]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(line(article_id)) + "\n" for line in gold_lines), encoding="utf-8")
+    return workspace, gold
+
+
+KANO = "Gunmen killed three soldiers in Kano."
+
+
+def _at(mention: str, label: str) -> dict:
+    start = KANO.index(mention)
+    return {"start": start, "end": start + len(mention), "label": label, "text": mention}
+
+
+def test_score_counts_hand_checked_matches(tmp_path):
+    from annotate.prelabel import score
+
+    assert prelabel(KANO) == spans_of(KANO, [("Gunmen", "actor"), ("three soldiers", "casualty"), ("Kano", "location")])
+    gold = [_at("Gunmen", "actor"), _at("three soldiers", "casualty"), _at("Kano", "actor")]
+    workspace, path = _gold_workspace(tmp_path, [lambda article_id: {"article_id": article_id, "spans": gold}])
+    figures = score(workspace, path)
+    assert figures["articles"] == 1
+    assert {k: figures["micro"][k] for k in ("tp", "fp", "fn")} == {"tp": 2, "fp": 1, "fn": 1}
+    assert figures["micro"]["precision"] == pytest.approx(2 / 3) and figures["micro"]["recall"] == pytest.approx(2 / 3)
+    assert figures["per_label"]["location"]["precision"] == 0.0
+    assert figures["per_label"]["location"]["recall"] is None
+    assert figures["per_label"]["actor"]["recall"] == 0.5
+
+
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        (lambda article_id: {"article_id": "nope", "spans": []}, "line 1: article 'nope' is not in the corpus"),
+        (lambda article_id: {"article_id": article_id, "spans": [{"start": 0, "end": 99, "label": "actor"}]},
+         "line 1: spans[0] [0:99] does not fit the text of article"),
+        (lambda article_id: {"article_id": article_id, "spans": [{**_at("Kano", "location"), "text": "Kan"}]},
+         "line 1: spans[0] [32:36] does not fit the text"),
+        (lambda article_id: {"article_id": article_id, "spans": [{"start": 0, "label": "actor"}]},
+         "line 1: spans[0] needs integer start and end and a label"),
+        (lambda article_id: {"article_id": article_id}, "line 1: expected"),
+    ],
+)
+def test_score_refuses_bad_gold_with_the_line(tmp_path, line, message):
+    from annotate.errors import AnnotateError
+    from annotate.prelabel import score
+
+    workspace, path = _gold_workspace(tmp_path, [line])
+    with pytest.raises(AnnotateError) as caught:
+        score(workspace, path)
+    assert str(caught.value).startswith(f"{path} {message}")
+
+
+def test_cli_prelabel_score_table_and_json(tmp_path, cli):
+    import json
+
+    gold = [_at("Gunmen", "actor")]
+    workspace, path = _gold_workspace(tmp_path, [lambda article_id: {"article_id": article_id, "spans": gold}])
+    table = cli("prelabel", "score", path, workspace=workspace)
+    assert table.exit_code == 0 and "precision" in table.stdout and "all (micro)" in table.stdout
+    result = cli("prelabel", "score", path, "--json", workspace=workspace)
+    assert json.loads(result.stdout)["micro"]["recall"] == 1.0
