@@ -1,6 +1,6 @@
 # The two README commands. Each makes the virtual environment it needs (in .venv) and runs one job.
 #   make demo   ingest the bundled corpus, print its stats, build Label Studio tasks with pre-annotations
-#   make test   run the test suite
+#   make test   lint, then run the test suite
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -21,6 +21,7 @@ demo: $(VENV)/.installed
 	$(BIN)/annotate tasks build --prelabel
 
 test: $(VENV)/.installed
+	$(BIN)/ruff check annotate tests benchmarks
 	$(BIN)/python -m pytest
 
 clean:

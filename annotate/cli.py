@@ -25,7 +25,7 @@ from annotate import prelabel as prelabel_stage
 from annotate import tasks as tasks_stage
 from annotate.errors import AnnotateError, ExitCode
 from annotate.schema import load_schema
-from annotate.workspace import Workspace, init_workspace, open_workspace
+from annotate.workspace import init_workspace, open_workspace
 
 PIPELINE = """\
 Build gold-standard span datasets about armed conflict with Label Studio.
@@ -60,9 +60,7 @@ out = Console(highlight=False)
 
 WorkspaceOption = Annotated[
     Path,
-    typer.Option(
-        "--workspace", "-w", envvar="ANNOTATE_WORKSPACE", help="Workspace folder (default: the current one)."
-    ),
+    typer.Option("--workspace", "-w", envvar="ANNOTATE_WORKSPACE", help="Workspace folder (default: the current one)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")]
 
@@ -185,7 +183,9 @@ def schema_tags(workspace: WorkspaceOption = Path("."), as_json: JsonOption = Fa
 @corpus_app.command("add")
 @one_line_errors
 def corpus_add(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders of .txt/.jsonl/.json/.csv/.parquet, or saved datasets.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or folders of .txt/.jsonl/.json/.csv/.parquet, or saved datasets.")
+    ],
     workspace: WorkspaceOption = Path("."),
     text_field: Annotated[str, typer.Option(help="Field that holds the article text.")] = "text",
     title_field: Annotated[str, typer.Option(help="Field that holds the title.")] = "title",
@@ -255,7 +255,9 @@ def corpus_stats(workspace: WorkspaceOption = Path("."), as_json: JsonOption = F
     for column in ("min", "median", "mean", "p90", "max", "total"):
         table.add_column(column, justify="right")
     for unit in ("characters", "words"):
-        table.add_row(unit, *(str(figures[unit][column]) for column in ("min", "median", "mean", "p90", "max", "total")))
+        table.add_row(
+            unit, *(str(figures[unit][column]) for column in ("min", "median", "mean", "p90", "max", "total"))
+        )
     out.print(table)
     sources = ", ".join(f"{name} {count}" for name, count in figures["sources"].items())
     typer.echo(f"Sources: {sources}")
@@ -293,7 +295,9 @@ def prelabel_text(
 @prelabel_app.command("score")
 @one_line_errors
 def prelabel_score(
-    gold: Annotated[Path | None, typer.Argument(help="Gold spans (JSONL); default corpus/reference/spans.jsonl.")] = None,
+    gold: Annotated[
+        Path | None, typer.Argument(help="Gold spans (JSONL); default corpus/reference/spans.jsonl.")
+    ] = None,
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
@@ -309,7 +313,9 @@ def prelabel_score(
     if as_json:
         print_json(figures)
         return
-    table = Table(title=f"Pre-annotator {figures['rules_version']} on {figures['articles']} gold article(s), strict match")
+    table = Table(
+        title=f"Pre-annotator {figures['rules_version']} on {figures['articles']} gold article(s), strict match"
+    )
     for column in ("label", "precision", "recall", "F1", "tp", "fp", "fn"):
         table.add_column(column, justify="left" if column == "label" else "right")
     rows = [*figures["per_label"].items(), ("all (micro)", figures["micro"])]
@@ -358,9 +364,7 @@ def tasks_build(
     message = f"Wrote {summary.tasks} task(s) to {summary.out}"
     if prelabel:
         per_label = ", ".join(f"{label} {count}" for label, count in summary.regions_per_label.items())
-        message += (
-            f" with {summary.regions} pre-annotated span(s) ({per_label}; model_version {summary.model_version})"
-        )
+        message += f" with {summary.regions} pre-annotated span(s) ({per_label}; model_version {summary.model_version})"
         if summary.refused_regions:
             message += f"; {summary.refused_regions} span(s) failed validation and were left out"
     typer.echo(message + ".")

@@ -14,7 +14,6 @@ import csv
 import datetime as dt
 import hashlib
 import io
-import json
 import re
 import shutil
 import unicodedata
@@ -23,6 +22,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
@@ -139,7 +140,10 @@ def check_fields(record: Any, names: FieldNames) -> tuple[dict[str, Any] | None,
     if names.text not in record and isinstance(record.get("data"), dict):
         record = record["data"]  # a Label Studio task: the article is under "data"
     if names.text not in record:
-        return None, f"no '{names.text}' field (fields: {', '.join(map(str, record)) or 'none'}); name it with --text-field"
+        return (
+            None,
+            f"no '{names.text}' field (fields: {', '.join(map(str, record)) or 'none'}); name it with --text-field",
+        )
     text = record[names.text]
     if not isinstance(text, str):
         return None, f"'{names.text}' is {type(text).__name__}, not text"
@@ -189,8 +193,8 @@ def read_jsonl(path: Path, names: FieldNames, progress: Progress) -> Iterator[Ra
                 yield RawRecord(where, problem=f"undecodable bytes (not UTF-8, at column {exc.start + 1})")
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
                 yield RawRecord(where, problem=f"malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})")
                 continue
             fields, problem = check_fields(record, names)
@@ -360,9 +364,9 @@ def add(
     files = input_files(paths)
     summary = AddSummary(files=len(files))
     seen = _stored_hashes(workspace)
-    with atomic_write(workspace.articles_path) as out:
+    with atomic_write(workspace.articles_path, "wb") as out:
         if workspace.articles_path.exists():
-            with workspace.articles_path.open(encoding="utf-8") as existing:
+            with workspace.articles_path.open("rb") as existing:
                 shutil.copyfileobj(existing, out)
         writer = jsonl_writer(out)
         for path in files:

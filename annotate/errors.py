@@ -24,9 +24,7 @@ class Messages:
     """Message templates; fields in braces are filled by ``AnnotateError``."""
 
     # workspace
-    NO_WORKSPACE = (
-        "No workspace at {root}: there is no {config}. Run `annotate init {root}` or pass --workspace DIR."
-    )
+    NO_WORKSPACE = "No workspace at {root}: there is no {config}. Run `annotate init {root}` or pass --workspace DIR."
     WORKSPACE_EXISTS = "{root} is already a workspace ({config} exists); nothing was changed."
     CONFIG_BAD_KEY = "{path}: unknown key '{key}'. Known keys: {known}."
     CONFIG_BAD_VALUE = "{path}: '{key}' {problem}."
@@ -55,7 +53,9 @@ class Messages:
     CORPUS_MISSING = "{path} does not exist. Check the path."
     CORPUS_STRICT = "--strict: {count} record(s) would be skipped (listed above); nothing was written."
     CORPUS_EMPTY = "The corpus {path} is empty. Add articles first: `annotate corpus add PATH`."
-    CORPUS_BAD_RECORD = "{path} line {line}: {problem}. The corpus file is damaged; restore it or re-run `annotate corpus add`."
+    CORPUS_BAD_RECORD = (
+        "{path} line {line}: {problem}. The corpus file is damaged; restore it or re-run `annotate corpus add`."
+    )
 
     # gold files for scoring the pre-annotator
     GOLD_BAD_RECORD = "{path} line {line}: {problem}. {fix}"

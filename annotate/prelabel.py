@@ -71,8 +71,9 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from annotate.spans import Span
 
@@ -92,6 +93,8 @@ LABEL_PRIORITY = {"casualty": 0, "weapon": 1, "actor": 2, "location": 3}
 # ---------------------------------------------------------------------------------------------
 # Lexicons
 # ---------------------------------------------------------------------------------------------
+# Lexicons are laid out by hand, several terms a line: keep the formatter off them.
+# fmt: off
 
 # Weapons, singular; plurals are generated (see _plural).  A hyphen also matches a space.
 WEAPON_TERMS = (
@@ -342,6 +345,8 @@ EXTRA_PLACES = (
 )
 
 
+# fmt: on
+
 # ---------------------------------------------------------------------------------------------
 # Small regex helpers
 # ---------------------------------------------------------------------------------------------
@@ -425,7 +430,7 @@ def _weapon_forms() -> list[str]:
 
 
 def _number_words() -> str:
-    """"three", "twenty-five", "two hundred", "a thousand", "three thousand"."""
+    """ "three", "twenty-five", "two hundred", "a thousand", "three thousand"."""
     units = "|".join(NUMBER_UNITS)
     digits = "|".join(NUMBER_UNITS[:9])  # one..nine, the second half of "twenty-five"
     tens = "|".join(NUMBER_TENS)
@@ -510,8 +515,31 @@ TARGET_CUE_RE = re.compile(
 
 # Lower-case words allowed inside a place name: "Ras al-Ain", "Deir ez-Zor", "Kafr el-Sheikh".
 PLACE_PARTICLES = frozenset(
-    {"al", "el", "ad", "an", "ar", "as", "ash", "at", "az", "ez", "ibn", "bin", "de", "del", "la",
-     "le", "du", "da", "di", "van", "von", "au", "aux"}
+    {
+        "al",
+        "el",
+        "ad",
+        "an",
+        "ar",
+        "as",
+        "ash",
+        "at",
+        "az",
+        "ez",
+        "ibn",
+        "bin",
+        "de",
+        "del",
+        "la",
+        "le",
+        "du",
+        "da",
+        "di",
+        "van",
+        "von",
+        "au",
+        "aux",
+    }
 )
 PLACE_TYPE_RE = re.compile(r"[ \t]+" + _ci(_alternation(PLACE_TYPE_NOUNS)) + _END)
 PLACE_OF_RE = re.compile(
@@ -529,16 +557,38 @@ _MAX_PATTERN_NAME_WORDS = 4
 # ---------------------------------------------------------------------------------------------
 
 _FOLD_LETTERS = str.maketrans(
-    {"ı": "i", "İ": "I", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "ß": "ss",
-     "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ħ": "h", "Ħ": "H", "ð": "d", "þ": "th",
-     "‘": "'", "’": "'", "ʻ": "'", "ʼ": "'", "`": "'", "–": "-"}
+    {
+        "ı": "i",
+        "İ": "I",
+        "ł": "l",
+        "Ł": "L",
+        "ø": "o",
+        "Ø": "O",
+        "đ": "d",
+        "Đ": "D",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ħ": "h",
+        "Ħ": "H",
+        "ð": "d",
+        "þ": "th",
+        "‘": "'",
+        "’": "'",
+        "ʻ": "'",
+        "ʼ": "'",
+        "`": "'",
+        "–": "-",
+    }
 )
 # "Al Fallūjah", "Ar Raqqah", "As Sulaymānīyah": news usually drops the article.
 _ARABIC_ARTICLE = re.compile(r"^(?:Al|Ar|As|Ash|Aş|Ad|An|At|Az|El)[\s-]")
 
 
 def _ascii_fold(name: str) -> str:
-    """"Şanlıurfa" -> "Sanliurfa", "Bogotá" -> "Bogota"; "" when some letter has no ASCII form."""
+    """ "Şanlıurfa" -> "Sanliurfa", "Bogotá" -> "Bogota"; "" when some letter has no ASCII form."""
     stripped = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
     folded = stripped.translate(_FOLD_LETTERS)
     return folded if folded.isascii() else ""
@@ -664,7 +714,7 @@ _PLACE_TYPE_WORDS = frozenset(word for noun in PLACE_TYPE_NOUNS for word in noun
 
 
 def _may_be_in_place_name(word: str) -> bool:
-    """"Kharkiv Region Village": a type noun ends the name before it, it is not part of one."""
+    """ "Kharkiv Region Village": a type noun ends the name before it, it is not part of one."""
     return (word[0].isupper() and word.lower() not in _PLACE_TYPE_WORDS) or word in PLACE_PARTICLES
 
 
@@ -760,7 +810,7 @@ def _stands_alone(text: str, start: int, end: int) -> bool:
 
 
 def _used_as_adjective(text: str, end: int) -> bool:
-    """"Iran-backed", "US-led": the name qualifies something, it is not where things happened."""
+    """ "Iran-backed", "US-led": the name qualifies something, it is not where things happened."""
     return _ADJECTIVE_SUFFIX_RE.match(text, end) is not None
 
 
@@ -822,9 +872,7 @@ def _trimmed(text: str, span: Span) -> Span | None:
 def resolve_overlaps(candidates: Iterable[Span]) -> list[Span]:
     """Non-overlapping spans sorted by start: the longest candidate wins, then the label with the
     higher ``LABEL_PRIORITY``, then the earlier one; the result does not depend on input order."""
-    ranked = sorted(
-        set(candidates), key=lambda s: (s.start - s.end, LABEL_PRIORITY[s.label], s.start)
-    )
+    ranked = sorted(set(candidates), key=lambda s: (s.start - s.end, LABEL_PRIORITY[s.label], s.start))
     kept: list[Span] = []  # sorted by start, pairwise disjoint
     for span in ranked:
         at = bisect.bisect_left(kept, span)
@@ -887,7 +935,7 @@ def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]]) -> dict:
             counts.setdefault(span.label, [0, 0, 0])[0 if span in gold_set else 1] += 1
         for span in gold_set - predicted_set:
             counts.setdefault(span.label, [0, 0, 0])[2] += 1
-    totals = [sum(column) for column in zip(*counts.values())]
+    totals = [sum(column) for column in zip(*counts.values(), strict=True)]
     return {
         "micro": _scores(*totals),
         "per_label": {label: _scores(*numbers) for label, numbers in counts.items()},
@@ -899,7 +947,7 @@ def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]]) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def score(workspace: "Workspace", gold_path: "Path") -> dict:
+def score(workspace: Workspace, gold_path: Path) -> dict:
     """The pre-annotator's precision and recall against the gold spans in ``gold_path``.
 
     A gold line is ``{"article_id": ..., "spans": [{"start", "end", "label", "text"?}, ...]}``.
@@ -907,38 +955,50 @@ def score(workspace: "Workspace", gold_path: "Path") -> dict:
     corpus or offsets that do not fit the text stop with one line naming the file and the line.
     Returns ``evaluate()``'s figures plus ``articles`` scored, ``rules_version`` and ``gold``.
     """
-    from annotate.errors import AnnotateError, Messages
-    from annotate.workspace import read_jsonl
-
-    def bad(line: int, problem: str, fix: str) -> AnnotateError:
-        return AnnotateError(Messages.GOLD_BAD_RECORD, path=gold_path, line=line, problem=problem, fix=fix)
-
-    gold: dict[str, tuple[int, list]] = {}
-    for line, record in enumerate(read_jsonl(gold_path), start=1):
-        if not isinstance(record, dict) or not isinstance(record.get("spans"), list):
-            raise bad(line, 'expected {"article_id": ..., "spans": [...]}', "Fix the record.")
-        gold[str(record.get("article_id"))] = (line, record["spans"])
-
+    gold = _read_gold(gold_path)
     pairs = []
     for article in workspace.read_articles():
         if article["id"] in gold:
             line, raw_spans = gold.pop(article["id"])
-            text = article["text"]
-            spans = []
-            for index, raw in enumerate(raw_spans):
-                try:
-                    span = Span(int(raw["start"]), int(raw["end"]), str(raw["label"]))
-                except (KeyError, TypeError, ValueError):
-                    raise bad(line, f"spans[{index}] needs integer start and end and a label", "Fix the span.") from None
-                if not 0 <= span.start < span.end <= len(text) or raw.get("text", span.text_in(text)) != span.text_in(text):
-                    raise bad(
-                        line,
-                        f"spans[{index}] [{span.start}:{span.end}] does not fit the text of article {article['id']}",
-                        "Offsets are code points into the corpus text, end exclusive.",
-                    )
-                spans.append(span)
-            pairs.append((prelabel(text), spans))
+            spans = _gold_spans(gold_path, line, article, raw_spans)
+            pairs.append((prelabel(article["text"]), spans))
     if gold:
         article_id, (line, _) = next(iter(gold.items()))
-        raise bad(line, f"article '{article_id}' is not in the corpus", "Add the article, or remove the line.")
-    return {"gold": workspace.relative(gold_path), "articles": len(pairs), "rules_version": RULES_VERSION, **evaluate(pairs)}
+        raise _bad_gold(gold_path, line, f"article '{article_id}' is not in the corpus", "Add it, or remove the line.")
+    figures = evaluate(pairs)
+    return {"gold": workspace.relative(gold_path), "articles": len(pairs), "rules_version": RULES_VERSION, **figures}
+
+
+def _read_gold(path: Path) -> dict[str, tuple[int, list]]:
+    """``article_id -> (line number, raw spans)`` of a gold JSONL file."""
+    from annotate.workspace import read_jsonl
+
+    gold: dict[str, tuple[int, list]] = {}
+    for line, record in enumerate(read_jsonl(path), start=1):
+        if not isinstance(record, dict) or not isinstance(record.get("spans"), list):
+            raise _bad_gold(path, line, 'expected {"article_id": ..., "spans": [...]}', "Fix the record.")
+        gold[str(record.get("article_id"))] = (line, record["spans"])
+    return gold
+
+
+def _gold_spans(path: Path, line: int, article: dict, raw_spans: list) -> list[Span]:
+    """The spans of one gold line, each checked against the article's text."""
+    text = article["text"]
+    spans = []
+    for index, raw in enumerate(raw_spans):
+        try:
+            span = Span(int(raw["start"]), int(raw["end"]), str(raw["label"]))
+        except (KeyError, TypeError, ValueError):
+            raise _bad_gold(path, line, f"spans[{index}] needs integer start and end and a label", "Fix it.") from None
+        fits = 0 <= span.start < span.end <= len(text)
+        if not fits or raw.get("text", span.text_in(text)) != span.text_in(text):
+            problem = f"spans[{index}] [{span.start}:{span.end}] does not fit the text of article {article['id']}"
+            raise _bad_gold(path, line, problem, "Offsets are code points into the corpus text, end exclusive.")
+        spans.append(span)
+    return spans
+
+
+def _bad_gold(path: Path, line: int, problem: str, fix: str) -> Exception:
+    from annotate.errors import AnnotateError, Messages
+
+    return AnnotateError(Messages.GOLD_BAD_RECORD, path=path, line=line, problem=problem, fix=fix)

@@ -84,22 +84,22 @@ class Schema:
         ET.indent(view)
         return ET.tostring(view, encoding="unicode")
 
-    def label_interface(self) -> "LabelInterface":
+    def label_interface(self) -> LabelInterface:
         """The SDK's view of ``label_config()``, already validated."""
         return checked_label_interface(self.label_config())
 
-    def span_label_feature(self) -> "datasets.ClassLabel":
+    def span_label_feature(self) -> datasets.ClassLabel:
         import datasets
 
         return datasets.ClassLabel(names=self.label_names)
 
-    def ner_tag_feature(self) -> "datasets.ClassLabel":
+    def ner_tag_feature(self) -> datasets.ClassLabel:
         import datasets
 
         return datasets.ClassLabel(names=self.bio_tags)
 
 
-def checked_label_interface(config: str) -> "LabelInterface":
+def checked_label_interface(config: str) -> LabelInterface:
     from label_studio_sdk.label_interface import LabelInterface
 
     interface = LabelInterface(config)
@@ -181,7 +181,11 @@ def _refuse_duplicates(path: Path, labels: tuple[Label, ...]) -> None:
         names[label.name.lower()] = index
         if label.hotkey in hotkeys:
             raise AnnotateError(
-                Messages.SCHEMA_DUPLICATE_HOTKEY, path=path, index=index, hotkey=label.hotkey, other=hotkeys[label.hotkey]
+                Messages.SCHEMA_DUPLICATE_HOTKEY,
+                path=path,
+                index=index,
+                hotkey=label.hotkey,
+                other=hotkeys[label.hotkey],
             )
         hotkeys[label.hotkey] = label.name
 

@@ -18,5 +18,5 @@ class Span(NamedTuple):
     def text_in(self, text: str) -> str:
         return text[self.start : self.end]
 
-    def overlaps(self, other: "Span") -> bool:
+    def overlaps(self, other: Span) -> bool:
         return self.start < other.end and other.start < self.end

@@ -11,11 +11,12 @@ region that fails is left out and reported, never written broken.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from annotate import prelabel as rules
 from annotate.errors import AnnotateError, Messages
@@ -129,8 +130,8 @@ def build(
         raise AnnotateError(Messages.CORPUS_EMPTY, path=workspace.relative(workspace.articles_path))
     summary = TasksSummary(out=workspace.relative(out), model_version=version if prelabel else None)
     per_label = {name: 0 for name in schema.label_names}
-    with atomic_write(out) as stream:
-        stream.write("[")
+    with atomic_write(out, "wb") as stream:
+        stream.write(b"[")
         for article in workspace.read_articles():
             task = article_task(article)
             if prelabel:
@@ -147,12 +148,12 @@ def build(
                     summary.refused_regions += 1
                     if on_refused:
                         on_refused(region)
-            stream.write(",\n" if summary.tasks else "\n")
-            stream.write(json.dumps(task, ensure_ascii=False))
+            stream.write(b",\n" if summary.tasks else b"\n")
+            stream.write(orjson.dumps(task))
             summary.tasks += 1
             if progress:
                 progress(summary.tasks, total)
-        stream.write("\n]\n")
+        stream.write(b"\n]\n")
     summary.regions_per_label = per_label if prelabel else {}
     return summary
 

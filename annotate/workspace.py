@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import jsonlines
+import orjson
 import yaml
 
 from annotate.errors import AnnotateError, ExitCode, Messages
@@ -135,24 +136,21 @@ def atomic_write(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
 
 def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
     """Stream the records of a JSON Lines file this tool wrote; a damaged line is an error."""
-    with jsonlines.open(path) as reader:
-        line = 0
+    with path.open("rb") as stream, jsonlines.Reader(stream, loads=orjson.loads) as reader:
+        lines_read = 0
         try:
-            for line, record in enumerate(reader, start=1):
+            for record in reader:
+                lines_read += 1
                 yield record
         except jsonlines.InvalidLineError as exc:
-            raise AnnotateError(Messages.CORPUS_BAD_RECORD, path=path, line=line + 1, problem=str(exc).split(" (")[0])
+            problem = str(exc).split(" (")[0]
+            raise AnnotateError(Messages.CORPUS_BAD_RECORD, path=path, line=lines_read + 1, problem=problem) from None
 
 
-def jsonl_writer(out: IO[str]) -> jsonlines.Writer:
-    """A JSON Lines writer that keeps non-ASCII text readable and keys in insertion order."""
-    return jsonlines.Writer(out, compact=True, sort_keys=False, dumps=_dumps_unicode)
-
-
-def _dumps_unicode(obj: Any) -> str:
-    import json
-
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+def jsonl_writer(out: IO[bytes]) -> jsonlines.Writer:
+    """A JSON Lines writer for a binary stream: compact UTF-8 (non-ASCII text stays readable), keys in
+    insertion order. ``orjson`` because the standard encoder is the slowest step of an ingest."""
+    return jsonlines.Writer(out, dumps=orjson.dumps)
 
 
 # -- YAML -------------------------------------------------------------------------------------------
@@ -189,7 +187,7 @@ def read_yaml(path: Path) -> Any:
     except FileNotFoundError:
         raise AnnotateError(Messages.FILE_MISSING, path=path, fix="Check the path in annotate.yaml.") from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StrictLoader)
     except _DuplicateKey as exc:
         raise AnnotateError(Messages.YAML_DUPLICATE_KEY, path=path, line=exc.line, key=exc.key) from None
     except yaml.MarkedYAMLError as exc:

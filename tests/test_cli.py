@@ -30,10 +30,19 @@ COMMANDS = sorted(all_commands())
 
 
 def test_the_commands_are_the_ones_documented():
-    assert COMMANDS == sorted([
-        ("init",), ("schema", "check"), ("schema", "config"), ("schema", "tags"),
-        ("corpus", "add"), ("corpus", "stats"), ("prelabel", "score"), ("prelabel", "text"), ("tasks", "build"),
-    ])
+    assert COMMANDS == sorted(
+        [
+            ("init",),
+            ("schema", "check"),
+            ("schema", "config"),
+            ("schema", "tags"),
+            ("corpus", "add"),
+            ("corpus", "stats"),
+            ("prelabel", "score"),
+            ("prelabel", "text"),
+            ("tasks", "build"),
+        ]
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
@@ -47,7 +56,13 @@ def test_every_command_has_help_with_an_example(cli, command):
 def test_top_level_help_shows_the_pipeline_in_order(cli):
     result = cli("--help")
     assert result.exit_code == 0
-    steps = ["annotate init", "annotate schema config", "annotate corpus add", "annotate prelabel", "annotate tasks build"]
+    steps = [
+        "annotate init",
+        "annotate schema config",
+        "annotate corpus add",
+        "annotate prelabel",
+        "annotate tasks build",
+    ]
     positions = [result.stdout.index(step) for step in steps]
     assert positions == sorted(positions)
 
@@ -55,7 +70,10 @@ def test_top_level_help_shows_the_pipeline_in_order(cli):
 def test_outside_a_workspace_the_error_says_how_to_make_one(cli, tmp_path):
     result = cli("corpus", "stats", "--workspace", tmp_path)
     assert result.exit_code == 3
-    assert result.stderr == f"Error: No workspace at {tmp_path}: there is no annotate.yaml. Run `annotate init {tmp_path}` or pass --workspace DIR.\n"
+    assert (
+        result.stderr == f"Error: No workspace at {tmp_path}: there is no annotate.yaml. "
+        f"Run `annotate init {tmp_path}` or pass --workspace DIR.\n"
+    )
 
 
 def test_init_makes_a_workspace_and_refuses_to_overwrite_one(cli, tmp_path):
@@ -75,7 +93,11 @@ def test_corpus_add_summary_and_json(cli, workspace, tmp_path):
     assert result.exit_code == 0
     summary = json.loads(result.stdout)
     assert {k: summary[k] for k in ("records", "added", "duplicates", "skipped", "corpus_size")} == {
-        "records": 3, "added": 1, "duplicates": 1, "skipped": 1, "corpus_size": 1,
+        "records": 3,
+        "added": 1,
+        "duplicates": 1,
+        "skipped": 1,
+        "corpus_size": 1,
     }
     assert result.stderr == f"skipped: {tmp_path / 'a.jsonl'} line 3: empty text\n"
 
@@ -118,7 +140,7 @@ def test_prelabel_text_prints_offsets_and_json(cli):
     result = cli("prelabel", "text", text, "--json")
     assert result.exit_code == 0
     for span in json.loads(result.stdout):
-        assert text[span["start"]:span["end"]] == span["text"]
+        assert text[span["start"] : span["end"]] == span["text"]
 
 
 def test_the_installed_console_script_runs(tmp_path):

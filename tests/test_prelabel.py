@@ -8,6 +8,7 @@ must find and nothing else.
 
 from __future__ import annotations
 
+import itertools
 
 import pytest
 from hypothesis import given, settings
@@ -289,22 +290,59 @@ def test_lowercase_place_name_is_not_a_location() -> None:
 
 # What rules-1 finds on the seed (checked by hand). Update together with RULES_VERSION.
 SEED_SPANS = [
-    ("Drone", "weapon"), ("Baghdad", "location"), ("a senior commander", "casualty"),
-    ("an Iran-backed militia", "actor"), ("drone", "weapon"), ("Baghdad", "location"),
-    ("a leader", "casualty"), ("Kataib Hezbollah", "actor"), ("two of his guards", "casualty"),
-    ("All three individuals", "casualty"), ("American forces", "casualty"), ("the militia", "actor"),
-    ("drone", "weapon"), ("Jordan", "location"), ("three US troops", "casualty"),
-    ("Kataib Hezbollah", "actor"), ("American troops", "casualty"), ("drone", "weapon"),
-    ("Baghdad", "location"), ("Mashtal neighborhood", "location"), ("One of the victims", "casualty"),
-    ("a senior commander", "casualty"), ("Kataib Hezbollah", "actor"), ("US forces", "casualty"),
-    ("Iraq", "location"), ("drone", "weapon"), ("Syria", "location"), ("Iraq", "location"),
-    ("drone", "weapon"), ("US troops", "casualty"), ("drone", "weapon"), ("Baghdad", "location"),
-    ("Iraq", "location"), ("Syria", "location"), ("militias", "actor"), ("Iraq", "location"),
-    ("American forces", "actor"), ("rocket", "weapon"), ("drone", "weapon"), ("Israel", "location"),
-    ("Gaza", "location"), ("Baghdad", "location"), ("Harakat al Nujaba", "actor"),
-    ("American troops", "casualty"), ("approximately 2,500 troops", "casualty"), ("Iraq", "location"),
-    ("Syria", "location"), ("Islamic State", "actor"), ("drone", "weapon"), ("Baghdad", "location"),
-    ("Iraq", "location"), ("American forces", "actor"), ("Iran-backed militias", "actor"),
+    ("Drone", "weapon"),
+    ("Baghdad", "location"),
+    ("a senior commander", "casualty"),
+    ("an Iran-backed militia", "actor"),
+    ("drone", "weapon"),
+    ("Baghdad", "location"),
+    ("a leader", "casualty"),
+    ("Kataib Hezbollah", "actor"),
+    ("two of his guards", "casualty"),
+    ("All three individuals", "casualty"),
+    ("American forces", "casualty"),
+    ("the militia", "actor"),
+    ("drone", "weapon"),
+    ("Jordan", "location"),
+    ("three US troops", "casualty"),
+    ("Kataib Hezbollah", "actor"),
+    ("American troops", "casualty"),
+    ("drone", "weapon"),
+    ("Baghdad", "location"),
+    ("Mashtal neighborhood", "location"),
+    ("One of the victims", "casualty"),
+    ("a senior commander", "casualty"),
+    ("Kataib Hezbollah", "actor"),
+    ("US forces", "casualty"),
+    ("Iraq", "location"),
+    ("drone", "weapon"),
+    ("Syria", "location"),
+    ("Iraq", "location"),
+    ("drone", "weapon"),
+    ("US troops", "casualty"),
+    ("drone", "weapon"),
+    ("Baghdad", "location"),
+    ("Iraq", "location"),
+    ("Syria", "location"),
+    ("militias", "actor"),
+    ("Iraq", "location"),
+    ("American forces", "actor"),
+    ("rocket", "weapon"),
+    ("drone", "weapon"),
+    ("Israel", "location"),
+    ("Gaza", "location"),
+    ("Baghdad", "location"),
+    ("Harakat al Nujaba", "actor"),
+    ("American troops", "casualty"),
+    ("approximately 2,500 troops", "casualty"),
+    ("Iraq", "location"),
+    ("Syria", "location"),
+    ("Islamic State", "actor"),
+    ("drone", "weapon"),
+    ("Baghdad", "location"),
+    ("Iraq", "location"),
+    ("American forces", "actor"),
+    ("Iran-backed militias", "actor"),
     ("Iraq", "location"),
 ]
 
@@ -323,7 +361,7 @@ def test_seed_spans_sorted_and_not_overlapping(seed_text: str) -> None:
     spans = prelabel(seed_text)
     assert len(spans) > 40
     assert spans == sorted(spans)
-    for left, right in zip(spans, spans[1:]):
+    for left, right in itertools.pairwise(spans):
         assert left.end <= right.start, (left, right)
 
 
@@ -375,12 +413,50 @@ def test_touching_spans_both_stay_sorted() -> None:
 
 FRAGMENTS = st.sampled_from(
     [
-        "three", "US", "troops", "of", "his", "guards", "at least", "12", "1,200", "civilians",
-        "Baghdad", "’s", "Mashtal", "neighborhood", "village of", "Kafr Nabl", "drone", "roadside",
-        "bomb", "AK-47", "rifles", "Taliban", "fighters", "the army", "a", "Iran-backed", "militia",
-        "Şanlıurfa", "Bogota\u0301", "🔥", "🇮🇶", "ع", "中文", " ", "  ", "\n", "-", ".", ",",
+        "three",
+        "US",
+        "troops",
+        "of",
+        "his",
+        "guards",
+        "at least",
+        "12",
+        "1,200",
+        "civilians",
+        "Baghdad",
+        "’s",
+        "Mashtal",
+        "neighborhood",
+        "village of",
+        "Kafr Nabl",
+        "drone",
+        "roadside",
+        "bomb",
+        "AK-47",
+        "rifles",
+        "Taliban",
+        "fighters",
+        "the army",
+        "a",
+        "Iran-backed",
+        "militia",
+        "Şanlıurfa",
+        "Bogota\u0301",
+        "🔥",
+        "🇮🇶",
+        "ع",
+        "中文",
+        " ",
+        "  ",
+        "\n",
+        "-",
+        ".",
+        ",",
         "’",
-        "'", "\t", "e\u0301", "\u200d",
+        "'",
+        "\t",
+        "e\u0301",
+        "\u200d",
     ]
 )
 
@@ -435,9 +511,7 @@ def test_evaluate_is_strict_and_micro_averages_over_articles() -> None:
     assert micro["recall"] == pytest.approx(2 / 4)
     assert micro["f1"] == pytest.approx(2 * 2 / (2 * 2 + 1 + 2))
     assert result["per_label"]["weapon"]["fp"] == 1 and result["per_label"]["weapon"]["fn"] == 1
-    assert result["per_label"]["actor"] == {
-        "precision": None, "recall": 0.0, "f1": 0.0, "tp": 0, "fp": 0, "fn": 1
-    }
+    assert result["per_label"]["actor"] == {"precision": None, "recall": 0.0, "f1": 0.0, "tp": 0, "fp": 0, "fn": 1}
 
 
 def test_evaluate_nothing_anywhere_gives_none_not_zero() -> None:
@@ -512,12 +586,18 @@ def test_score_counts_hand_checked_matches(tmp_path):
     "line, message",
     [
         (lambda article_id: {"article_id": "nope", "spans": []}, "line 1: article 'nope' is not in the corpus"),
-        (lambda article_id: {"article_id": article_id, "spans": [{"start": 0, "end": 99, "label": "actor"}]},
-         "line 1: spans[0] [0:99] does not fit the text of article"),
-        (lambda article_id: {"article_id": article_id, "spans": [{**_at("Kano", "location"), "text": "Kan"}]},
-         "line 1: spans[0] [32:36] does not fit the text"),
-        (lambda article_id: {"article_id": article_id, "spans": [{"start": 0, "label": "actor"}]},
-         "line 1: spans[0] needs integer start and end and a label"),
+        (
+            lambda article_id: {"article_id": article_id, "spans": [{"start": 0, "end": 99, "label": "actor"}]},
+            "line 1: spans[0] [0:99] does not fit the text of article",
+        ),
+        (
+            lambda article_id: {"article_id": article_id, "spans": [{**_at("Kano", "location"), "text": "Kan"}]},
+            "line 1: spans[0] [32:36] does not fit the text",
+        ),
+        (
+            lambda article_id: {"article_id": article_id, "spans": [{"start": 0, "label": "actor"}]},
+            "line 1: spans[0] needs integer start and end and a label",
+        ),
         (lambda article_id: {"article_id": article_id}, "line 1: expected"),
     ],
 )

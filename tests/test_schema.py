@@ -28,8 +28,15 @@ def test_bundled_schema_has_the_four_ace_labels_in_order():
 
 def test_bio_tags_are_o_then_b_i_per_label_in_schema_order():
     assert load_schema(SCHEMA).bio_tags == [
-        "O", "B-actor", "I-actor", "B-weapon", "I-weapon",
-        "B-casualty", "I-casualty", "B-location", "I-location",
+        "O",
+        "B-actor",
+        "I-actor",
+        "B-weapon",
+        "I-weapon",
+        "B-casualty",
+        "I-casualty",
+        "B-location",
+        "I-location",
     ]
 
 
@@ -43,8 +50,8 @@ def test_label_config_is_valid_for_label_studio_and_carries_every_label():
     root = ET.fromstring(config)
     labels = root.find("Labels")
     assert labels.get("name") == "label" and labels.get("toName") == "text"
-    assert [(l.get("value"), l.get("background"), l.get("hotkey")) for l in labels] == [
-        (l.name, l.color, l.hotkey) for l in schema.labels
+    assert [(tag.get("value"), tag.get("background"), tag.get("hotkey")) for tag in labels] == [
+        (label.name, label.color, label.hotkey) for label in schema.labels
     ]
     assert root.find("Text").get("value") == "$text"
 
@@ -80,6 +87,7 @@ def _broken(tmp_path: Path, edit) -> Path:
 def _set(index, key, value):
     def edit(raw):
         raw["labels"][index][key] = value
+
     return edit
 
 
@@ -105,7 +113,10 @@ BROKEN = {
     "label with a space": (_set(3, "name", "place name"), "labels[3].name 'place name' may hold only"),
     "unknown top-level key": (lambda raw: raw.update(colour="x"), "colour is not a known key"),
     "unknown label key": (_set(0, "colour", "#ffffff"), "labels[0].colour is not a known key"),
-    "unknown examples key": (_set(0, "examples", {"good": ["x"]}), "labels[0] (actor).examples.good is not a known key"),
+    "unknown examples key": (
+        _set(0, "examples", {"good": ["x"]}),
+        "labels[0] (actor).examples.good is not a known key",
+    ),
     "duplicate hotkey": (_set(1, "hotkey", "a"), "labels[1].hotkey 'a' is already used by label 'actor'"),
     "bad hotkey": (_set(1, "hotkey", "ctrl+w"), "labels[1] (weapon).hotkey 'ctrl+w' must be one lowercase letter"),
     "bad version": (lambda raw: raw.update(version="1.0"), "version '1.0' is not a version like 1.0.0"),

@@ -26,8 +26,10 @@ def bundled_workspace(workspace, bundled_copy):
 
 def test_one_task_per_article_with_the_documented_data(workspace, tmp_path):
     (tmp_path / "a.jsonl").write_text(
-        json.dumps({"text": "Gunmen killed two guards in Kano.", "title": "Kano"}) + "\n"
-        + json.dumps({"text": "No title here."}) + "\n",
+        json.dumps({"text": "Gunmen killed two guards in Kano.", "title": "Kano"})
+        + "\n"
+        + json.dumps({"text": "No title here."})
+        + "\n",
         encoding="utf-8",
     )
     corpus.add(workspace, [tmp_path / "a.jsonl"])
@@ -35,10 +37,15 @@ def test_one_task_per_article_with_the_documented_data(workspace, tmp_path):
     written = load_tasks(workspace.tasks_path)
     articles = list(workspace.read_articles())
     assert summary.tasks == len(written) == 2
-    for task, article in zip(written, articles):
-        assert task == {"data": {
-            "text": article["text"], "title": article["title"], "article_id": article["id"], "sha256": article["sha256"],
-        }}
+    for task, article in zip(written, articles, strict=True):
+        assert task == {
+            "data": {
+                "text": article["text"],
+                "title": article["title"],
+                "article_id": article["id"],
+                "sha256": article["sha256"],
+            }
+        }
 
 
 def test_prelabelled_tasks_pass_the_sdk_and_match_their_text_on_the_bundled_corpus(bundled_workspace):
@@ -59,12 +66,14 @@ def test_prelabelled_tasks_pass_the_sdk_and_match_their_text_on_the_bundled_corp
         text = task["data"]["text"]
         for region in prediction["result"]:
             value = region["value"]
-            assert text[value["start"]:value["end"]] == value["text"]
+            assert text[value["start"] : value["end"]] == value["text"]
 
 
 def test_offsets_after_an_emoji_are_code_points(bundled_workspace):
     tasks.build(bundled_workspace, prelabel=True)
-    emoji_tasks = [t for t in load_tasks(bundled_workspace.tasks_path) if any(ord(c) > 0xFFFF for c in t["data"]["text"])]
+    emoji_tasks = [
+        t for t in load_tasks(bundled_workspace.tasks_path) if any(ord(c) > 0xFFFF for c in t["data"]["text"])
+    ]
     assert emoji_tasks
     checked = 0
     for task in emoji_tasks:
@@ -72,7 +81,7 @@ def test_offsets_after_an_emoji_are_code_points(bundled_workspace):
         first_emoji = next(i for i, c in enumerate(text) if ord(c) > 0xFFFF)
         for region in task["predictions"][0]["result"]:
             if region["value"]["start"] > first_emoji:
-                assert text[region["value"]["start"]:region["value"]["end"]] == region["value"]["text"]
+                assert text[region["value"]["start"] : region["value"]["end"]] == region["value"]["text"]
                 checked += 1
     assert checked > 0
 
@@ -102,7 +111,7 @@ def test_a_region_that_fails_validation_is_left_out_and_reported(workspace, monk
 
 
 def test_building_from_an_empty_corpus_says_what_to_do(workspace):
-    with pytest.raises(AnnotateError, match="is empty. Add articles first"):
+    with pytest.raises(AnnotateError, match=r"is empty\. Add articles first"):
         tasks.build(workspace)
     assert not workspace.tasks_path.exists()
 
