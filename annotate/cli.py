@@ -17,7 +17,14 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from annotate import corpus as corpus_stage
@@ -92,12 +99,15 @@ def print_json(data: Any) -> None:
 
 
 @contextmanager
-def progress_bar(description: str) -> Iterator[Progress]:
-    """A rich progress bar on standard error, shown only when that is a terminal."""
+def progress_bar(description: str, count_items: bool = True) -> Iterator[Progress]:
+    """A rich progress bar on standard error, shown only when that is a terminal.
+
+    ``count_items`` shows "done/total"; otherwise a percentage (for bytes read).
+    """
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        MofNCompleteColumn() if count_items else TaskProgressColumn(),
         TimeRemainingColumn(),
         console=err,
         transient=True,
@@ -201,7 +211,7 @@ def corpus_add(
         annotate corpus add seeds/ corpus/bundled/ news.jsonl --text-field body --title-field headline
     """
     ws = open_workspace(workspace)
-    with progress_bar("Reading articles") as bar:
+    with progress_bar("Reading articles", count_items=False) as bar:
         summary = corpus_stage.add(
             ws,
             paths,
