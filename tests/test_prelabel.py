@@ -50,7 +50,7 @@ SENTENCES = [
         "in a US drone strike in Baghdad.",
         [
             ("a senior commander", "casualty"),
-            ("an Iran-backed militia", "actor"),  # "Iran" here is an adjective, not a place
+            ("Iran-backed militia", "actor"),  # no "an" before a body; "Iran" is an adjective here
             ("drone", "weapon"),
             ("Baghdad", "location"),
         ],
@@ -60,7 +60,7 @@ SENTENCES = [
         "This strike comes after the US linked the militia to a drone attack in Jordan last "
         "month, which resulted in the deaths of three US troops.",
         [
-            ("the militia", "actor"),
+            ("militia", "actor"),  # the shortest phrase naming the force: no "the"
             ("drone", "weapon"),
             ("Jordan", "location"),
             ("three US troops", "casualty"),  # counted: a casualty, not the actor "US troops"
@@ -133,14 +133,28 @@ SENTENCES = [
         id="digits-with-thousands-separator",
     ),
     pytest.param(
+        "Police said a suicide bomber killed two guards; three others and the driver were hurt.",
+        [
+            ("a suicide bomber", "actor"),  # one person keeps "a"; "Police said": a source, not an actor
+            ("two guards", "casualty"),
+            ("three others", "casualty"),
+        ],
+        id="speaker-is-no-actor-and-others",
+    ),
+    pytest.param(
+        "The dead included a teacher, and the injured were taken to Kano.",
+        [("dead", "casualty"), ("a teacher", "casualty"), ("injured", "casualty"), ("Kano", "location")],
+        id="the-dead-and-the-injured",
+    ),
+    pytest.param(
         "al-Shabaab fighters stormed a hotel in Mogadishu.",
         [("al-Shabaab fighters", "actor"), ("Mogadishu", "location")],
         id="al-shabaab",
     ),
     pytest.param(
-        "The army said a ballistic missile and an armed drone struck Sanaa.",
+        "The army fired a ballistic missile and an armed drone at Sanaa.",
         [
-            ("The army", "actor"),  # a common-noun actor keeps its article
+            ("army", "actor"),  # no "the"
             ("ballistic missile", "weapon"),
             ("armed drone", "weapon"),
             ("Sanaa", "location"),
@@ -288,12 +302,12 @@ def test_lowercase_place_name_is_not_a_location() -> None:
 
 # -- whole seed article -----------------------------------------------------------------------------
 
-# What rules-1 finds on the seed (checked by hand). Update together with RULES_VERSION.
+# What rules-2 finds on the seed (checked by hand). Update together with RULES_VERSION.
 SEED_SPANS = [
     ("Drone", "weapon"),
     ("Baghdad", "location"),
     ("a senior commander", "casualty"),
-    ("an Iran-backed militia", "actor"),
+    ("Iran-backed militia", "actor"),
     ("drone", "weapon"),
     ("Baghdad", "location"),
     ("a leader", "casualty"),
@@ -301,7 +315,7 @@ SEED_SPANS = [
     ("two of his guards", "casualty"),
     ("All three individuals", "casualty"),
     ("American forces", "casualty"),
-    ("the militia", "actor"),
+    ("militia", "actor"),
     ("drone", "weapon"),
     ("Jordan", "location"),
     ("three US troops", "casualty"),
@@ -353,7 +367,7 @@ def seed_text() -> str:
 
 
 def test_seed_spans_are_the_hand_checked_ones(seed_text: str) -> None:
-    assert RULES_VERSION == "rules-1", "rules changed: re-check SEED_SPANS by hand"
+    assert RULES_VERSION == "rules-2", "rules changed: re-check SEED_SPANS by hand"
     assert prelabel(seed_text) == spans_of(seed_text, SEED_SPANS)
 
 

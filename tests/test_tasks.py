@@ -11,7 +11,7 @@ from annotate.errors import AnnotateError
 from annotate.schema import load_schema
 from annotate.spans import Span
 
-from .conftest import SEED
+from .conftest import REPO, SEED
 
 
 def load_tasks(path):
@@ -122,3 +122,14 @@ def test_out_option_writes_elsewhere_and_the_file_is_complete_json(workspace, tm
     tasks.build(workspace, out=target, prelabel=True)
     assert len(load_tasks(target)) == 1
     assert not workspace.tasks_path.exists()
+
+
+def test_reference_spans_cover_every_bundled_article_and_fit_their_texts(bundled_workspace):
+    """The bundled gold: one line per bundled article, every span on its text (checked by score)."""
+    from annotate.prelabel import score
+
+    figures = score(bundled_workspace, REPO / "corpus" / "reference" / "spans.jsonl")
+    assert figures["articles"] == len(list(bundled_workspace.read_articles())) == 36
+    # A floor, not a pinned figure: the rules may improve, but a change that breaks them fails here.
+    assert figures["micro"]["f1"] >= 0.7
+    assert all(figures["per_label"][label]["recall"] >= 0.4 for label in ("actor", "weapon", "casualty", "location"))
