@@ -378,7 +378,7 @@ def tasks_build(
         if summary.refused_regions:
             message += f"; {summary.refused_regions} span(s) failed validation and were left out"
     typer.echo(message + ".")
-    typer.echo("Import it in Label Studio (Import > Upload files), or push it with a later `annotate push`.")
+    typer.echo("Import it in Label Studio: Project > Import > Upload Files.")
 
 
 def main() -> None:  # pragma: no cover - the console script entry point is `app`
