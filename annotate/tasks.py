@@ -79,10 +79,8 @@ def span_region(span: Span, text: str, index: int) -> dict[str, Any]:
     }
 
 
-def offset_problem(span: Span, text: str, labels: Iterable[str]) -> str | None:
-    """Why ``span`` cannot stand in ``text``, or None."""
-    if span.label not in labels:
-        return f"label '{span.label}' is not in the schema"
+def offset_problem(span: Span, text: str) -> str | None:
+    """Why ``span``'s offsets cannot stand in ``text`` (the SDK checks labels, not offsets), or None."""
     if not 0 <= span.start < span.end <= len(text):
         return f"offsets outside 0..{len(text)}"
     covered = text[span.start : span.end]
@@ -92,17 +90,16 @@ def offset_problem(span: Span, text: str, labels: Iterable[str]) -> str | None:
 
 
 def checked_prediction(
-    article_id: str, text: str, spans: Iterable[Span], schema: Schema, interface: Any, version: str
+    article_id: str, text: str, spans: Iterable[Span], interface: Any, version: str
 ) -> tuple[dict[str, Any], list[RefusedRegion]]:
-    """The prediction for one task, with every region checked; refused regions come back apart."""
+    """The prediction for one task, every region checked by the SDK's ``LabelInterface`` (names,
+    type, labels of the config) and against its text; refused regions come back apart."""
     result: list[dict[str, Any]] = []
     refused: list[RefusedRegion] = []
     for span in spans:
         region = span_region(span, text, len(result) + 1)
-        problem = offset_problem(span, text, schema.label_names)
-        if problem is None:
-            errors = interface.validate_prediction({"result": [region]}, return_errors=True)
-            problem = "; ".join(errors) if errors else None
+        errors = interface.validate_prediction({"result": [region]}, return_errors=True)
+        problem = "; ".join(errors) if errors else offset_problem(span, text)
         if problem is None:
             result.append(region)
         else:
@@ -136,9 +133,7 @@ def build(
             task = article_task(article)
             if prelabel:
                 spans = rules.prelabel(article["text"])
-                prediction, refused = checked_prediction(
-                    article["id"], article["text"], spans, schema, interface, version
-                )
+                prediction, refused = checked_prediction(article["id"], article["text"], spans, interface, version)
                 task["predictions"] = [prediction]
                 summary.predictions += 1
                 summary.regions += len(prediction["result"])

@@ -107,7 +107,9 @@ def test_a_region_that_fails_validation_is_left_out_and_reported(workspace, monk
     [task] = load_tasks(workspace.tasks_path)
     assert [r["value"]["text"] for r in task["predictions"][0]["result"]] == ["Baghdad"]
     assert summary.refused_regions == 3 and summary.regions == 1
-    assert [r.reason.split(" ")[0] for r in refused] == ["label", "span", "offsets"]
+    assert refused[0].reason.startswith("Region 0: Invalid value for control 'label'")  # the SDK's word
+    assert "valid labels: ['actor', 'weapon', 'casualty', 'location']" in refused[0].reason
+    assert [r.reason.split(" ")[0] for r in refused[1:]] == ["span", "offsets"]
 
 
 def test_building_from_an_empty_corpus_says_what_to_do(workspace):
