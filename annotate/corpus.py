@@ -148,7 +148,7 @@ def check_fields(record: Any, names: FieldNames) -> tuple[dict[str, Any] | None,
     if not isinstance(text, str):
         return None, f"'{names.text}' is {type(text).__name__}, not text"
     if not text.strip():
-        return None, "empty text"
+        return None, "empty text; fill it in or drop the record"
     fields = {"text": text, "title": record.get(names.title)}
     for key in (*OPTIONAL_FIELDS, ID_FIELD):
         if key in record:
@@ -190,12 +190,15 @@ def read_jsonl(path: Path, names: FieldNames, progress: Progress) -> Iterator[Ra
             try:
                 line = raw_line.decode("utf-8")
             except UnicodeDecodeError as exc:
-                yield RawRecord(where, problem=f"undecodable bytes (not UTF-8, at column {exc.start + 1})")
+                yield RawRecord(
+                    where, problem=f"undecodable bytes (not UTF-8, at column {exc.start + 1}); re-save as UTF-8"
+                )
                 continue
             try:
                 record = orjson.loads(line)
             except orjson.JSONDecodeError as exc:
-                yield RawRecord(where, problem=f"malformed JSON ({exc.msg.removesuffix(' at')} at column {exc.colno})")
+                detail = f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+                yield RawRecord(where, problem=f"malformed JSON ({detail}); fix or remove the line")
                 continue
             fields, problem = check_fields(record, names)
             yield RawRecord(where, fields, problem)
@@ -248,7 +251,7 @@ def read_csv(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawR
             last_position = position
             where = f"row {reader.line_num}"
             if any(_has_undecodable(value) for value in row.values() if isinstance(value, str)):
-                yield RawRecord(where, problem="undecodable bytes (not UTF-8)")
+                yield RawRecord(where, problem="undecodable bytes (not UTF-8); re-save the file as UTF-8")
                 continue
             fields, problem = check_fields(row, names)
             yield RawRecord(where, fields, problem)

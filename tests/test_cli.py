@@ -99,7 +99,7 @@ def test_corpus_add_summary_and_json(cli, workspace, tmp_path):
         "skipped": 1,
         "corpus_size": 1,
     }
-    assert result.stderr == f"skipped: {tmp_path / 'a.jsonl'} line 3: empty text\n"
+    assert result.stderr == f"skipped: {tmp_path / 'a.jsonl'} line 3: empty text; fill it in or drop the record\n"
 
 
 def test_corpus_add_strict_exits_4_and_writes_nothing(cli, workspace, tmp_path):

@@ -234,11 +234,11 @@ def test_bad_jsonl_lines_are_skipped_named_and_counted(workspace, tmp_path):
     assert summary.added + summary.skipped + summary.duplicates == summary.records
     name = str(path)
     assert messages == [
-        f"{name} line 2: empty text",
-        f"{name} line 3: malformed JSON (unexpected control character in string at column 17)",
+        f"{name} line 2: empty text; fill it in or drop the record",
+        f"{name} line 3: malformed JSON (unexpected control character in string at column 17); fix or remove the line",
         f"{name} line 4: no 'text' field (fields: title); name it with --text-field",
         f"{name} line 5: 'text' is int, not text",
-        f"{name} line 6: undecodable bytes (not UTF-8, at column 14)",
+        f"{name} line 6: undecodable bytes (not UTF-8, at column 14); re-save as UTF-8",
         f"{name} line 7: expected an object with a 'text' field, found list",
     ]
     assert summary.skipped_by_reason == {
@@ -269,7 +269,7 @@ def test_undecodable_csv_row_is_skipped_and_the_rest_read(workspace, tmp_path):
     path.write_bytes(b"title,text\nA,Good text.\nB,Bad \xff text.\nC,Also good.\n")
     summary, messages = collect_skips(workspace, [path])
     assert summary.added == 2
-    assert messages == [f"{path} row 3: undecodable bytes (not UTF-8)"]
+    assert messages == [f"{path} row 3: undecodable bytes (not UTF-8); re-save the file as UTF-8"]
 
 
 def test_malformed_json_array_names_the_position_and_keeps_earlier_records(workspace, tmp_path):
