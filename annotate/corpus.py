@@ -28,7 +28,6 @@ import orjson
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
-ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "published", "sha256", "source_id")
 OPTIONAL_FIELDS = ("url", "source", "published")
 ID_FIELD = "id"
 
