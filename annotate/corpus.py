@@ -162,6 +162,23 @@ def check_fields(record: Any, names: FieldNames) -> tuple[dict[str, Any] | None,
 Progress = Callable[[int], None]
 
 
+class _ReadPosition:
+    """Tells ``progress`` how far a buffered reader (ijson, csv) has got in its binary file."""
+
+    def __init__(self, stream: io.BufferedReader, progress: Progress):
+        self.stream, self.progress, self.last = stream, progress, 0
+
+    def report(self) -> None:
+        position = self.stream.tell()
+        self.progress(position - self.last)
+        self.last = position
+
+
+def _bytes_per_row(size: int, rows: int) -> int:
+    """For formats read by row (Parquet, saved datasets): each row's share of the bytes on disk."""
+    return max(1, size // max(1, rows))
+
+
 def read_txt(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
     """A ``.txt`` article: first line the title, the rest the body (the seed article's form)."""
     data = path.read_bytes()
@@ -212,20 +229,15 @@ def read_json(path: Path, names: FieldNames, progress: Progress) -> Iterator[Raw
         while first.isspace():
             first = raw.read(1)
         raw.seek(0)
-        if first == b"{":
-            records: Iterable[Any] = ijson.items(raw, "")
-        elif first == b"[":
-            records = ijson.items(raw, "item", use_float=True)
-        else:
+        if first not in (b"{", b"["):
             yield RawRecord("", problem="not a JSON array or object of records")
             return
+        records = ijson.items(raw, "item" if first == b"[" else "", use_float=True)
+        position = _ReadPosition(raw, progress)
         index = 0
-        last_position = 0
         try:
             for index, record in enumerate(records, start=1):
-                position = raw.tell()
-                progress(position - last_position)
-                last_position = position
+                position.report()
                 fields, problem = check_fields(record, names)
                 yield RawRecord(f"record {index}", fields, problem)
         except (ijson.JSONError, UnicodeDecodeError) as exc:
@@ -243,11 +255,9 @@ def read_csv(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawR
         # surrogateescape lets one undecodable row be reported and skipped without losing the rest
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
         reader = csv.DictReader(text)
-        last_position = 0
+        position = _ReadPosition(raw, progress)
         for row in reader:
-            position = raw.tell()
-            progress(position - last_position)
-            last_position = position
+            position.report()
             where = f"row {reader.line_num}"
             if any(_has_undecodable(value) for value in row.values() if isinstance(value, str)):
                 yield RawRecord(where, problem="undecodable bytes (not UTF-8); re-save the file as UTF-8")
@@ -270,7 +280,7 @@ def read_parquet(path: Path, names: FieldNames, progress: Progress) -> Iterator[
         yield RawRecord("", problem=f"not a readable Parquet file ({exc})")
         return
     row = 0
-    per_row = max(1, path.stat().st_size // max(1, parquet.metadata.num_rows))
+    per_row = _bytes_per_row(path.stat().st_size, parquet.metadata.num_rows)
     for batch in parquet.iter_batches(batch_size=1024):
         for record in batch.to_pylist():
             row += 1
@@ -288,10 +298,11 @@ def read_saved_dataset(path: Path, names: FieldNames, progress: Progress) -> Ite
     except Exception as exc:  # datasets raises FileNotFoundError / ValueError for a bad folder
         yield RawRecord("", problem=f"not a readable saved dataset ({exc})")
         return
-    splits = loaded.items() if isinstance(loaded, datasets.DatasetDict) else [("", loaded)]
+    splits = list(loaded.items()) if isinstance(loaded, datasets.DatasetDict) else [("", loaded)]
+    per_row = _bytes_per_row(input_size(path), sum(len(dataset) for _, dataset in splits))
     for split, dataset in splits:
         for row, record in enumerate(dataset, start=1):
-            progress(1)
+            progress(per_row)
             fields, problem = check_fields(record, names)
             yield RawRecord(f"{split} row {row}".strip(), fields, problem)
 
@@ -333,15 +344,9 @@ def read_records(path: Path, names: FieldNames, progress: Progress) -> Iterator[
 
 
 def input_size(path: Path) -> int:
-    """What the progress bar counts for ``path``: bytes, or rows for a saved dataset."""
-    if is_saved_dataset(path):
-        import datasets
-
-        try:
-            loaded = datasets.load_from_disk(str(path))
-        except Exception:
-            return 1
-        return sum(len(split) for split in loaded.values()) if isinstance(loaded, datasets.DatasetDict) else len(loaded)
+    """What the progress bar counts for ``path``: its bytes on disk (a saved dataset's: all its files)."""
+    if path.is_dir():
+        return sum(file.stat().st_size for file in path.rglob("*") if file.is_file())
     return path.stat().st_size
 
 
