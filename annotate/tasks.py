@@ -11,6 +11,7 @@ region that fails is left out and reported, never written broken.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -126,7 +127,7 @@ def build(
     if total == 0:
         raise AnnotateError(Messages.CORPUS_EMPTY, path=workspace.relative(workspace.articles_path))
     summary = TasksSummary(out=workspace.relative(out), model_version=version if prelabel else None)
-    per_label = {name: 0 for name in schema.label_names}
+    per_label = Counter(dict.fromkeys(schema.label_names, 0))
     with atomic_write(out, "wb") as stream:
         stream.write(b"[")
         for article in workspace.read_articles():
@@ -135,13 +136,10 @@ def build(
                 spans = rules.prelabel(article["text"])
                 prediction, refused = checked_prediction(article["id"], article["text"], spans, interface, version)
                 task["predictions"] = [prediction]
-                summary.predictions += 1
-                summary.regions += len(prediction["result"])
-                for region in prediction["result"]:
-                    per_label[region["value"]["labels"][0]] += 1
-                for region in refused:
-                    summary.refused_regions += 1
-                    if on_refused:
+                per_label.update(region["value"]["labels"][0] for region in prediction["result"])
+                summary.refused_regions += len(refused)
+                if on_refused:
+                    for region in refused:
                         on_refused(region)
             stream.write(b",\n" if summary.tasks else b"\n")
             stream.write(orjson.dumps(task))
@@ -149,7 +147,10 @@ def build(
             if progress:
                 progress(summary.tasks, total)
         stream.write(b"\n]\n")
-    summary.regions_per_label = per_label if prelabel else {}
+    if prelabel:
+        summary.predictions = summary.tasks
+        summary.regions_per_label = dict(per_label)
+        summary.regions = sum(per_label.values())
     return summary
 
 
