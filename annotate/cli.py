@@ -381,9 +381,5 @@ def tasks_build(
     typer.echo("Import it in Label Studio: Project > Import > Upload Files.")
 
 
-def main() -> None:  # pragma: no cover - the console script entry point is `app`
-    app()
-
-
 if __name__ == "__main__":  # pragma: no cover
     app()

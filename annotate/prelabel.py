@@ -78,14 +78,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from pathlib import Path
 
+from annotate.errors import AnnotateError, Messages
 from annotate.spans import Span
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from annotate.workspace import Workspace
+from annotate.workspace import Workspace, read_jsonl
 
 RULES_VERSION = "rules-2"
 
@@ -1016,8 +1013,6 @@ def score(workspace: Workspace, gold_path: Path) -> dict:
 
 def _read_gold(path: Path) -> dict[str, tuple[int, list]]:
     """``article_id -> (line number, raw spans)`` of a gold JSONL file."""
-    from annotate.workspace import read_jsonl
-
     gold: dict[str, tuple[int, list]] = {}
     for line, record in enumerate(read_jsonl(path), start=1):
         if not isinstance(record, dict) or not isinstance(record.get("spans"), list):
@@ -1043,7 +1038,5 @@ def _gold_spans(path: Path, line: int, article: dict, raw_spans: list) -> list[S
     return spans
 
 
-def _bad_gold(path: Path, line: int, problem: str, fix: str) -> Exception:
-    from annotate.errors import AnnotateError, Messages
-
+def _bad_gold(path: Path, line: int, problem: str, fix: str) -> AnnotateError:
     return AnnotateError(Messages.GOLD_BAD_RECORD, path=path, line=line, problem=problem, fix=fix)
