@@ -61,6 +61,25 @@ class Workspace:
     def tasks_path(self) -> Path:
         return self.root / "tasks" / "tasks.json"
 
+    @property
+    def annotations_dir(self) -> Path:
+        return self.root / "annotations"
+
+    @property
+    def annotations_path(self) -> Path:
+        """Human annotations, one record per annotator per article (see ``read_annotations``)."""
+        return self.annotations_dir / "annotations.jsonl"
+
+    @property
+    def quarantine_path(self) -> Path:
+        """What the importer refused, each with the raw record and a reason."""
+        return self.annotations_dir / "quarantine.jsonl"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Raw Label Studio exports as pulled, never modified, named by their content's sha256."""
+        return self.root / "exports"
+
     def relative(self, path: Path) -> str:
         """``path`` as the user should see it: relative to the workspace when inside it."""
         with contextlib.suppress(ValueError):
@@ -71,6 +90,22 @@ class Workspace:
         """Stream the corpus, one article dict at a time (nothing if the corpus is empty)."""
         if self.articles_path.exists():
             yield from read_jsonl(self.articles_path)
+
+
+    def read_annotations(self) -> Iterator[dict[str, Any]]:
+        """Stream the annotation records (nothing before the first import).
+
+        One record per annotator per article::
+
+            {"article_id": str, "annotator": "ann-01" (a pseudonym), "status": "submitted" | "cancelled",
+             "spans": [{"start": int, "end": int, "label": str, "text": str}, ...]  (sorted; end exclusive,
+                       Python code points into the article text),
+             "sha256": str (of the text the offsets point into), "created_at": str, "updated_at": str,
+             "lead_time": float | None, "ground_truth": bool,
+             "origin": {"project": int | None, "task": int, "annotation": int}}
+        """
+        if self.annotations_path.exists():
+            yield from read_jsonl(self.annotations_path)
 
 
 def open_workspace(root: Path | str = ".") -> Workspace:
