@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from label_studio_sdk.core.api_error import ApiError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -28,7 +29,11 @@ from rich.progress import (
 from rich.table import Table
 
 from annotate import corpus as corpus_stage
+from annotate import imports as imports_stage
 from annotate import prelabel as prelabel_stage
+from annotate import pull as pull_stage
+from annotate import push as push_stage
+from annotate import studio as studio_stage
 from annotate import tasks as tasks_stage
 from annotate.errors import AnnotateError, ExitCode
 from annotate.schema import load_schema
@@ -46,6 +51,10 @@ The pipeline, one command per stage:
   annotate prelabel text TEXT   what the rule-based pre-annotator finds in a text
   annotate prelabel score       its precision and recall against gold spans
   annotate tasks build          Label Studio tasks, with --prelabel for pre-annotations
+  annotate studio up            start a local Label Studio for the workspace
+  annotate push --project NAME  send the tasks to a Label Studio project (only what is missing)
+  annotate pull --project NAME  fetch the annotations back, save the raw export, import it
+  annotate import EXPORT.json   import a JSON export made in the Label Studio UI
 
 \b
 Exit codes: 0 done; 1 bad input (the message names the file and the fix); 2 bad command line;
@@ -60,7 +69,9 @@ tasks_app = typer.Typer(help="Label Studio tasks built from the corpus.", no_arg
 app.add_typer(schema_app, name="schema")
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(prelabel_app, name="prelabel")
+studio_app = typer.Typer(help="The local Label Studio server of the workspace.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(studio_app, name="studio")
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -70,6 +81,20 @@ WorkspaceOption = Annotated[
     typer.Option("--workspace", "-w", envvar="ANNOTATE_WORKSPACE", help="Workspace folder (default: the current one)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")]
+UrlOption = Annotated[
+    str | None,
+    typer.Option("--url", envvar=studio_stage.URL_ENV, help="Label Studio URL (default: the workspace's local one)."),
+]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        envvar=studio_stage.API_KEY_ENV,
+        show_default=False,
+        help="Legacy token or personal access token (default: the local server's token). Never printed.",
+    ),
+]
+ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Title of the Label Studio project.")]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -84,6 +109,9 @@ def one_line_errors(command: F) -> F:
         except AnnotateError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(int(exc.exit_code)) from None
+        except ApiError as exc:
+            typer.echo(f"Error: {studio_stage.describe_api_error(exc)}", err=True)
+            raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
         except OSError as exc:
             typer.echo(f"Error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
             raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
@@ -379,6 +407,204 @@ def tasks_build(
             message += f"; {summary.refused_regions} span(s) failed validation and were left out"
     typer.echo(message + ".")
     typer.echo("Import it in Label Studio: Project > Import > Upload Files.")
+
+
+# -- Label Studio -----------------------------------------------------------------------------------
+
+
+def _print_status(status: studio_stage.ServerStatus, as_json: bool) -> None:
+    if as_json:
+        print_json(status.as_dict())
+    elif status.running:
+        verb = "started" if status.started else "running"
+        typer.echo(f"Label Studio {verb} at {status.url} (pid {status.pid}; data in {status.data_dir}).")
+        typer.echo(f"Log in as {studio_stage.ADMIN_EMAIL}; the password is in {status.credentials_file}.")
+    else:
+        typer.echo(f"Label Studio is not running (data in {status.data_dir}). Start it: annotate studio up")
+
+
+@studio_app.command("up")
+@one_line_errors
+def studio_up(
+    workspace: WorkspaceOption = Path("."),
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (another free one if taken).")] = 8080,
+    as_json: JsonOption = False,
+) -> None:
+    """Start the workspace's Label Studio on 127.0.0.1 and wait until it answers.
+
+    The first start makes an admin with a generated password and API token, kept in
+    .studio/credentials.json (readable by you only). Data stay in .studio/data.
+
+    Example:
+
+    \b
+        annotate studio up && annotate push --project conflict-events
+    """
+    ws = open_workspace(workspace)
+    typer.echo("Starting Label Studio (the first start takes about a minute)...", err=True)
+    _print_status(studio_stage.up(ws, port=port), as_json)
+
+
+@studio_app.command("down")
+@one_line_errors
+def studio_down(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+    """Stop the workspace's Label Studio; its data stay.
+
+    Example:
+
+    \b
+        annotate studio down
+    """
+    _print_status(studio_stage.down(open_workspace(workspace)), as_json)
+
+
+@studio_app.command("status")
+@one_line_errors
+def studio_status(workspace: WorkspaceOption = Path("."), as_json: JsonOption = False) -> None:
+    """Say whether the workspace's Label Studio is running, and where.
+
+    Example:
+
+    \b
+        annotate studio status --json
+    """
+    status = studio_stage.status(open_workspace(workspace))
+    _print_status(status, as_json)
+    if not status.running:
+        raise typer.Exit(int(ExitCode.ENVIRONMENT))
+
+
+@app.command("push")
+@one_line_errors
+def push_command(
+    project: ProjectOption,
+    workspace: WorkspaceOption = Path("."),
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = push_stage.DEFAULT_BATCH_SIZE,
+    update_config: Annotated[
+        bool, typer.Option("--update-config", help="Replace a project's labeling config that differs from the schema.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Push tasks/tasks.json (with pre-annotations) to a project; only articles not there yet.
+
+    Creates the project with the schema's labeling config if it does not exist. Safe to re-run:
+    a push that was interrupted is finished, nothing is imported twice.
+
+    Example:
+
+    \b
+        annotate tasks build --prelabel && annotate push --project "conflict-events"
+    """
+    ws = open_workspace(workspace)
+    studio = studio_stage.connect(ws, url, api_key)
+    with progress_bar("Pushing tasks") as bar:
+        task = bar.task_ids[0]
+        summary = push_stage.push(
+            ws, studio, project, batch_size, update_config, progress=lambda done: bar.advance(task, done)
+        )
+    for article in summary.changed_since_push:
+        typer.echo(f"changed: article {article} was pushed with another text; not pushed again", err=True)
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    state = "created" if summary.created else "config updated" if summary.config_updated else "existing"
+    typer.echo(
+        f"Project '{project}' ({state}): pushed {summary.pushed} task(s) in {summary.batches} batch(es); "
+        f"{summary.already_there} already there; {len(summary.changed_since_push)} changed since pushed."
+    )
+    typer.echo(f"Open {summary.url}")
+
+
+@app.command("pull")
+@one_line_errors
+def pull_command(
+    project: ProjectOption,
+    workspace: WorkspaceOption = Path("."),
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    batch_size: Annotated[
+        int, typer.Option(min=1, help="Task ids per export request.")
+    ] = pull_stage.DEFAULT_BATCH_SIZE,
+    as_json: JsonOption = False,
+) -> None:
+    """Fetch every task of a project with its annotations, save the raw export, import it.
+
+    Example:
+
+    \b
+        annotate pull --project "conflict-events" --json > pull-report.json
+    """
+    ws = open_workspace(workspace)
+    studio = studio_stage.connect(ws, url, api_key)
+    with progress_bar("Pulling tasks") as bar:
+        task = bar.task_ids[0]
+        result = pull_stage.pull(
+            ws, studio, project, batch_size, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    _report_import(result.imported, as_json, {"project": project, "tasks_in_project": result.tasks})
+    if not as_json:
+        typer.echo(f"Raw export kept as {result.export}.")
+
+
+@app.command("import")
+@one_line_errors
+def import_command(
+    export: Annotated[Path, typer.Argument(help="A Label Studio JSON export (Export > JSON in the UI).")],
+    workspace: WorkspaceOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Import a Label Studio JSON export into annotations/annotations.jsonl, checking every span.
+
+    Offsets in UTF-16 units are converted, whitespace at span edges trimmed (each repair reported);
+    what cannot be repaired goes to annotations/quarantine.jsonl with a reason. Re-importing the
+    same export changes nothing.
+
+    Example:
+
+    \b
+        annotate import ~/Downloads/project-1-at-2026-11-25.json --json
+    """
+    ws = open_workspace(workspace)
+    with progress_bar("Importing", count_items=False) as bar:
+        task = bar.task_ids[0]
+        bar.update(task, total=export.stat().st_size if export.is_file() else None)
+        summary = imports_stage.import_export(ws, export, progress=lambda read: bar.advance(task, read))
+    _report_import(summary, as_json)
+
+
+def _report_import(summary: imports_stage.ImportSummary, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    """Every repair, superseded and quarantined record on stderr; the reconciliation on stdout."""
+    for line in summary.repairs:
+        typer.echo(f"repaired: {line}", err=True)
+    for line in summary.superseded:
+        typer.echo(f"superseded: {line}", err=True)
+    for line in summary.quarantined:
+        typer.echo(f"quarantined: {line}", err=True)
+    report = {**(extra or {}), **summary.as_dict()}
+    if as_json:
+        print_json(report)
+        return
+    table = Table(title=f"Import of {summary.export}", title_justify="left")
+    columns = ("read", *imports_stage.OUTCOMES, "quarantined", "ids_only")
+    table.add_column("records")
+    for column in columns:
+        table.add_column(column.replace("_", " "), justify="right")
+    for kind in imports_stage.KINDS:
+        table.add_row(kind, *(str(report[kind].get(key, 0)) for key in columns))
+    out.print(table)
+    spans = report["spans"]
+    repaired = ", ".join(f"{count} {kind}" for kind, count in spans["repaired"].items()) or "none"
+    typer.echo(
+        f"Tasks {summary.tasks_read} ({summary.tasks_without_annotations} without annotations, "
+        f"{summary.articles_added} new to the corpus); cancelled {summary.cancelled}; ground truth "
+        f"{summary.ground_truth}; spans read {spans['read']}, stored {spans['stored']}, superseded "
+        f"{spans['superseded']}, quarantined {spans['quarantined']}; repairs: {repaired}."
+    )
+    for reason, count in report["annotations"]["quarantined_by_reason"].items():
+        typer.echo(f"  quarantined ({reason}): {count}")
+    typer.echo("The figures add up." if summary.balanced else "WARNING: the figures do not add up; please report this.")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -402,6 +402,25 @@ def add(
     return summary
 
 
+def append_articles(workspace: Workspace, articles: Iterable[dict[str, Any]]) -> int:
+    """Add articles made with ``make_article`` (e.g. from a foreign Label Studio export) that the
+    corpus does not hold yet; returns how many were added."""
+    seen = _stored_hashes(workspace)
+    added = 0
+    with atomic_write(workspace.articles_path, "wb") as out:
+        if workspace.articles_path.exists():
+            with workspace.articles_path.open("rb") as existing:
+                shutil.copyfileobj(existing, out)
+        writer = jsonl_writer(out)
+        for article in articles:
+            key = _dedup_key(article["sha256"])
+            if key not in seen:
+                seen.add(key)
+                writer.write(article)
+                added += 1
+    return added
+
+
 def _skip(summary: AddSummary, skipped: Skipped, on_skip: Callable[[Skipped], None] | None) -> None:
     summary.skipped += 1
     summary.skipped_by_reason[_reason_kind(skipped.reason)] += 1

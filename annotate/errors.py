@@ -60,6 +60,46 @@ class Messages:
     # gold files for scoring the pre-annotator
     GOLD_BAD_RECORD = "{path} line {line}: {problem}. {fix}"
 
+    # Label Studio: the local server and connections
+    STUDIO_NOT_INSTALLED = (
+        "Label Studio is not installed. Install the studio extra: pip install 'annotate[studio]' "
+        "(from a clone: pip install -e '.[studio]')."
+    )
+    STUDIO_NO_PORT = "No free TCP port on 127.0.0.1 for Label Studio. Stop something listening there."
+    STUDIO_DIED = "Label Studio exited during start-up (code {code}). Its log is {log}."
+    STUDIO_TIMEOUT = "Label Studio did not answer within {seconds} s; it was stopped. Its log is {log}."
+    STUDIO_NO_URL = (
+        "No Label Studio to talk to: start the local one with `annotate studio up`, or pass --url "
+        "(or set LABEL_STUDIO_URL) and --api-key (or LABEL_STUDIO_API_KEY)."
+    )
+    STUDIO_NO_KEY = (
+        "No API key for {url}: pass --api-key or set LABEL_STUDIO_API_KEY (a legacy token or a personal access token)."
+    )
+    STUDIO_KEY_REFUSED = (
+        "{url} refused the API key. Check it in Label Studio (Account & Settings); a legacy token needs "
+        "legacy tokens enabled for the organization, a personal access token works as it is."
+    )
+    STUDIO_UNREACHABLE = "Cannot reach Label Studio at {url}. Is it running? (`annotate studio status`)"
+    STUDIO_API_ERROR = "Label Studio at {url} answered with HTTP {status}. See its log."
+    STUDIO_REQUEST_FAILED = "Label Studio refused the request (HTTP {status}): {said}."
+    PROJECT_MISSING = "There is no project '{title}' on {url}. Push to it first: `annotate push --project '{title}'`."
+    PROJECT_AMBIGUOUS = "{url} has several projects titled '{title}' (ids {ids}). Rename all but one in Label Studio."
+    PROJECT_CONFIG_DIFFERS = (
+        "Project '{title}' has another labeling config than the schema: {differences}. "
+        "Pass --update-config to replace it with the schema's, or push to another project."
+    )
+    TASKS_MISSING = "{path} does not exist. Build the tasks first: `annotate tasks build --prelabel`."
+
+    # Label Studio exports
+    EXPORT_MALFORMED = (
+        "{path}: malformed JSON at byte {offset} (line {line}): {problem}. Nothing was imported; "
+        "export the project again or repair the file there."
+    )
+    EXPORT_NOT_TASKS = (
+        "{path}: expected a JSON list of Label Studio tasks, found a list of {found}. "
+        "Export the project as JSON (not JSON_MIN or CSV). Nothing was imported."
+    )
+
 
 class AnnotateError(Exception):
     """An error the user can fix; ``str()`` is the one line to print."""

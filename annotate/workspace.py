@@ -91,7 +91,6 @@ class Workspace:
         if self.articles_path.exists():
             yield from read_jsonl(self.articles_path)
 
-
     def read_annotations(self) -> Iterator[dict[str, Any]]:
         """Stream the annotation records (nothing before the first import).
 

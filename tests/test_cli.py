@@ -41,6 +41,12 @@ def test_the_commands_are_the_ones_documented():
             ("prelabel", "score"),
             ("prelabel", "text"),
             ("tasks", "build"),
+            ("studio", "up"),
+            ("studio", "down"),
+            ("studio", "status"),
+            ("push",),
+            ("pull",),
+            ("import",),
         ]
     )
 
@@ -62,6 +68,10 @@ def test_top_level_help_shows_the_pipeline_in_order(cli):
         "annotate corpus add",
         "annotate prelabel",
         "annotate tasks build",
+        "annotate studio up",
+        "annotate push",
+        "annotate pull",
+        "annotate import",
     ]
     positions = [result.stdout.index(step) for step in steps]
     assert positions == sorted(positions)

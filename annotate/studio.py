@@ -1,0 +1,339 @@
+"""Label Studio: the local server for a workspace, and the connection to any server.
+
+``up`` starts the Label Studio of the ``studio`` extra with its data (SQLite) under the workspace's
+``.studio/``, bound to 127.0.0.1, with a generated admin password and API token kept in
+``.studio/credentials.json`` (mode 0600; the only file that ever holds the token). ``connect``
+reaches a server: ``--url``/``LABEL_STUDIO_URL`` and ``--api-key``/``LABEL_STUDIO_API_KEY``, else the
+local one. Projects are found by title; the SDK does the talking.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from annotate.errors import AnnotateError, ExitCode, Messages
+from annotate.workspace import Workspace, atomic_write
+
+HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+ADMIN_EMAIL = "admin@localhost"
+START_TIMEOUT = 240.0  # a fresh data dir runs Label Studio's migrations first: 30-60 s on 2 cores
+URL_ENV = "LABEL_STUDIO_URL"
+API_KEY_ENV = "LABEL_STUDIO_API_KEY"
+PAGE_SIZE = 1000
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Where the local server listens and how to log in; stored only in the 0600 credentials file."""
+
+    url: str
+    email: str
+    password: str
+    token: str
+
+    def __repr__(self) -> str:  # never let a token reach a log through repr()
+        return f"Credentials(url={self.url!r}, email={self.email!r}, password=***, token=***)"
+
+
+@dataclass
+class ServerStatus:
+    running: bool
+    url: str | None
+    pid: int | None
+    data_dir: str
+    credentials_file: str
+    started: bool = False  # this call started it (False: it was already running)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- the local server ---------------------------------------------------------------------------------
+
+
+def studio_dir(workspace: Workspace) -> Path:
+    return workspace.root / ".studio"
+
+
+def credentials_path(workspace: Workspace) -> Path:
+    return studio_dir(workspace) / "credentials.json"
+
+
+def _pid_path(workspace: Workspace) -> Path:
+    return studio_dir(workspace) / "server.pid"
+
+
+def log_path(workspace: Workspace) -> Path:
+    return studio_dir(workspace) / "server.log"
+
+
+def require_label_studio() -> None:
+    if importlib.util.find_spec("label_studio") is None:
+        raise AnnotateError(Messages.STUDIO_NOT_INSTALLED, ExitCode.ENVIRONMENT)
+
+
+def read_credentials(workspace: Workspace) -> Credentials | None:
+    path = credentials_path(workspace)
+    if not path.exists():
+        return None
+    return Credentials(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def _write_credentials(workspace: Workspace, credentials: Credentials) -> None:
+    path = credentials_path(workspace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_write(path) as out:
+        os.chmod(out.name, 0o600)  # before a byte of the secret is written
+        json.dump(asdict(credentials), out, indent=2)
+
+
+def _new_credentials(port: int) -> Credentials:
+    return Credentials(
+        url=f"http://{HOST}:{port}",
+        email=ADMIN_EMAIL,
+        password=secrets.token_urlsafe(18),
+        token=secrets.token_hex(20),  # the length and alphabet of Label Studio's own legacy tokens
+    )
+
+
+def _free_port(preferred: int) -> int:
+    """``preferred`` if nothing listens there, else a port the kernel picks.
+
+    Label Studio silently moves to another port when its own is taken; choosing first means the URL
+    written to the credentials file is the one it really listens on.
+    """
+    for port in (preferred, 0):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((HOST, port))
+            except OSError:
+                continue
+            return probe.getsockname()[1]
+    raise AnnotateError(Messages.STUDIO_NO_PORT, ExitCode.ENVIRONMENT)
+
+
+def _running_pid(workspace: Workspace) -> int | None:
+    path = _pid_path(workspace)
+    if not path.exists():
+        return None
+    pid = int(path.read_text().strip() or 0)
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return None
+    return pid
+
+
+def status(workspace: Workspace) -> ServerStatus:
+    """Whether this workspace's Label Studio is running and healthy, and where."""
+    credentials = read_credentials(workspace)
+    pid = _running_pid(workspace)
+    url = credentials.url if credentials else None
+    healthy = bool(pid and url and _healthy(url))
+    return ServerStatus(
+        running=healthy,
+        url=url,
+        pid=pid if healthy else None,
+        data_dir=workspace.relative(studio_dir(workspace) / "data"),
+        credentials_file=workspace.relative(credentials_path(workspace)),
+    )
+
+
+def up(workspace: Workspace, port: int = DEFAULT_PORT, timeout: float = START_TIMEOUT) -> ServerStatus:
+    """Start the workspace's Label Studio (or find it running) and wait until its API answers."""
+    require_label_studio()
+    current = status(workspace)
+    if current.running:
+        return current
+    credentials = read_credentials(workspace)
+    if credentials is None:  # first start: the admin and its token are made from these
+        credentials = _new_credentials(_free_port(port))
+        _write_credentials(workspace, credentials)
+    else:
+        credentials = _reuse_port(workspace, credentials)
+    process = _spawn(workspace, credentials)
+    _pid_path(workspace).write_text(str(process.pid))
+    _wait_until_ready(workspace, process, credentials, timeout)
+    started = status(workspace)
+    started.started = True
+    return started
+
+
+def _reuse_port(workspace: Workspace, credentials: Credentials) -> Credentials:
+    """Keep the recorded port when it is free; else move to a free one and record that."""
+    port = int(credentials.url.rsplit(":", 1)[1])
+    free = _free_port(port)
+    if free == port:
+        return credentials
+    moved = Credentials(f"http://{HOST}:{free}", credentials.email, credentials.password, credentials.token)
+    _write_credentials(workspace, moved)
+    return moved
+
+
+def _spawn(workspace: Workspace, credentials: Credentials) -> subprocess.Popen[bytes]:
+    data_dir = studio_dir(workspace) / "data"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    port = credentials.url.rsplit(":", 1)[1]
+    # Secrets go through the environment, which Label Studio reads, never through argv (visible in ps).
+    env = {
+        **os.environ,
+        "LABEL_STUDIO_USERNAME": credentials.email,
+        "LABEL_STUDIO_PASSWORD": credentials.password,
+        "LABEL_STUDIO_USER_TOKEN": credentials.token,
+        "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+    }
+    command = [
+        sys.executable, "-m", "label_studio.server", "start",
+        "--data-dir", str(data_dir), "--internal-host", HOST, "--port", port,
+        "--no-browser", "--enable-legacy-api-token", "--log-level", "WARNING",
+    ]  # fmt: skip
+    log = log_path(workspace).open("ab")
+    return subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True
+    )
+
+
+def _wait_until_ready(
+    workspace: Workspace, process: subprocess.Popen[bytes], credentials: Credentials, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AnnotateError(
+                Messages.STUDIO_DIED, ExitCode.ENVIRONMENT, code=process.returncode, log=log_path(workspace)
+            )
+        if _healthy(credentials.url) and _token_accepted(credentials):
+            return
+        time.sleep(1.0)
+    _stop(process.pid)
+    raise AnnotateError(Messages.STUDIO_TIMEOUT, ExitCode.ENVIRONMENT, seconds=int(timeout), log=log_path(workspace))
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health", timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _token_accepted(credentials: Credentials) -> bool:
+    headers = {"Authorization": f"Token {credentials.token}"}
+    try:
+        return httpx.get(f"{credentials.url}/api/current-user/whoami", headers=headers, timeout=5.0).is_success
+    except httpx.HTTPError:
+        return False
+
+
+def down(workspace: Workspace, timeout: float = 30.0) -> ServerStatus:
+    """Stop the workspace's Label Studio; its data stays under ``.studio/data``."""
+    pid = _running_pid(workspace)
+    if pid is not None:
+        _stop(pid, timeout)
+    with contextlib.suppress(FileNotFoundError):
+        _pid_path(workspace).unlink()
+    return status(workspace)
+
+
+def _stop(pid: int, timeout: float = 30.0) -> None:
+    """SIGTERM the server's process group (Label Studio runs child processes), SIGKILL if it lingers."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+
+
+def describe_api_error(exc: ApiError) -> str:
+    """One line for a refused request: the status and what the server said, never the headers
+    (they carry session cookies)."""
+    body = exc.body if isinstance(exc.body, dict) else {"detail": str(exc.body)[:300]}
+    said = body.get("validation_errors") or body.get("detail") or body
+    return Messages.STUDIO_REQUEST_FAILED.format(status=exc.status_code, said=said)
+
+
+# -- connecting ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Studio:
+    """A connection to one Label Studio server."""
+
+    url: str
+    client: LabelStudio
+
+    def find_project(self, title: str) -> Any | None:
+        """The project with this title, None if there is none; two with the title are refused."""
+        found = [project for project in self.client.projects.list(title=title) if project.title == title]
+        if len(found) > 1:
+            ids = ", ".join(str(project.id) for project in found)
+            raise AnnotateError(Messages.PROJECT_AMBIGUOUS, title=title, url=self.url, ids=ids)
+        return found[0] if found else None
+
+    def project(self, title: str) -> Any:
+        project = self.find_project(title)
+        if project is None:
+            raise AnnotateError(Messages.PROJECT_MISSING, title=title, url=self.url)
+        return project
+
+    def project_url(self, project_id: int) -> str:
+        return f"{self.url}/projects/{project_id}/data"
+
+    def tasks(self, project_id: int, include: str = "id,data") -> Iterator[Any]:
+        """Every task of the project with only the ``include`` fields, paged by the SDK."""
+        return iter(self.client.tasks.list(project=project_id, include=include, page_size=PAGE_SIZE))
+
+    def users_by_id(self) -> dict[int, str]:
+        """User id -> e-mail, to give annotators stable pseudonyms (kept local, never published)."""
+        return {user.id: user.email for user in self.client.users.list() if user.email}
+
+
+def connect(workspace: Workspace | None, url: str | None = None, api_key: str | None = None) -> Studio:
+    """Connect to ``url`` with ``api_key`` (a legacy token or a personal access token); by default
+    to the workspace's local Label Studio with its stored token. The key is checked once here."""
+    url = url or os.environ.get(URL_ENV)
+    api_key = api_key or os.environ.get(API_KEY_ENV)
+    local = read_credentials(workspace) if workspace is not None else None
+    if url is None and local is not None:
+        url = local.url
+    if api_key is None and local is not None and url == local.url:
+        api_key = local.token
+    if url is None:
+        raise AnnotateError(Messages.STUDIO_NO_URL, ExitCode.ENVIRONMENT)
+    if not api_key:
+        raise AnnotateError(Messages.STUDIO_NO_KEY, ExitCode.ENVIRONMENT, url=url)
+    url = url.rstrip("/")
+    client = LabelStudio(base_url=url, api_key=api_key, timeout=120.0)
+    try:
+        client.users.whoami()
+    except ApiError as exc:
+        if exc.status_code in (401, 403):
+            raise AnnotateError(Messages.STUDIO_KEY_REFUSED, ExitCode.ENVIRONMENT, url=url) from None
+        raise AnnotateError(Messages.STUDIO_API_ERROR, ExitCode.ENVIRONMENT, url=url, status=exc.status_code) from None
+    except (httpx.HTTPError, OSError):
+        raise AnnotateError(Messages.STUDIO_UNREACHABLE, ExitCode.ENVIRONMENT, url=url) from None
+    return Studio(url=url, client=client)
