@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,52 @@ def bundled_copy(tmp_path: Path) -> Path:
     shutil.copytree(BUNDLED, target)
     shutil.copy(SEED, target / SEED.name)
     return target
+
+
+# -- a real Label Studio, started once for the whole test session ------------------------------------------
+
+
+class LiveStudio:
+    """The session's Label Studio server: its home workspace, admin token and three annotator users."""
+
+    def __init__(self, home: Workspace):
+        from annotate import studio
+
+        self.home = home
+        self.credentials = studio.read_credentials(home)
+        self.url = self.credentials.url
+        self.token = self.credentials.token
+        self.studio = studio.connect(None, self.url, self.token)
+        self.client = self.studio.client
+        self.annotators = [
+            self.client.users.create(
+                username=f"annotator{n}", email=f"annotator{n}@example.org", first_name="Annotator", last_name=str(n)
+            )
+            for n in (1, 2, 3)
+        ]
+
+    def connection_args(self) -> list[str]:
+        return ["--url", self.url, "--api-key", self.token]
+
+
+@pytest.fixture(scope="session")
+def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStudio]:
+    """Label Studio from the `studio` extra, started with `annotate.studio.up` (about a minute)."""
+    from annotate import studio
+
+    home = init_workspace(tmp_path_factory.mktemp("label-studio") / "home")
+    studio.up(home, port=18080)
+    try:
+        yield LiveStudio(home)
+    finally:
+        studio.down(home)
+
+
+@pytest.fixture
+def pushed_workspace(workspace: Workspace, bundled_copy: Path) -> Workspace:
+    """A workspace holding the bundled corpus and its pre-annotated tasks, ready to push."""
+    from annotate import corpus, tasks
+
+    corpus.add(workspace, [bundled_copy])
+    tasks.build(workspace, prelabel=True)
+    return workspace

@@ -1,0 +1,297 @@
+"""Against a real Label Studio (started once per session): the local server, push, pull, round trip."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annotate import corpus, studio, tasks
+from annotate.pull import pull
+from annotate.push import push
+from annotate.workspace import read_jsonl
+
+from .conftest import LiveStudio
+
+
+def title() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+def server_tasks(live: LiveStudio, project_id: int) -> list[Any]:
+    return list(live.studio.tasks(project_id, include="id,data"))
+
+
+# -- the local server -------------------------------------------------------------------------------------
+
+
+def test_the_local_server_listens_on_loopback_with_private_credentials(label_studio, cli):
+    status = studio.status(label_studio.home)
+    assert status.running and status.url.startswith("http://127.0.0.1:")
+    path = studio.credentials_path(label_studio.home)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert json.loads(path.read_text())["token"] == label_studio.token
+    result = cli("studio", "status", "--json", workspace=label_studio.home)
+    assert result.exit_code == 0 and json.loads(result.stdout)["running"] is True
+    assert label_studio.token not in result.stdout + result.stderr
+    assert label_studio.credentials.password not in result.stdout + result.stderr
+
+
+def test_the_token_is_in_no_file_but_the_credentials(label_studio, pushed_workspace, cli):
+    result = cli("push", "--project", title(), *label_studio.connection_args(), workspace=pushed_workspace)
+    assert result.exit_code == 0, result.stderr
+    assert label_studio.token not in result.stdout + result.stderr
+    for root in (label_studio.home.root, pushed_workspace.root):
+        for path in root.rglob("*"):
+            if path.is_file() and path.name != "credentials.json" and "data" not in path.parts:
+                assert label_studio.token.encode() not in path.read_bytes(), path
+
+
+def test_status_of_a_workspace_without_server_exits_3(cli, workspace):
+    result = cli("studio", "status", workspace=workspace)
+    assert result.exit_code == 3 and "not running" in result.stdout
+
+
+def test_a_refused_api_key_is_one_line_exit_3(label_studio, pushed_workspace, cli):
+    result = cli(
+        "push", "--project", title(), "--url", label_studio.url, "--api-key", "wrong" * 8, workspace=pushed_workspace
+    )
+    assert result.exit_code == 3
+    assert result.stderr.startswith("Error: ") and "refused the API key" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_an_unreachable_server_is_one_line_exit_3(pushed_workspace, cli):
+    result = cli(
+        "pull",
+        "--project",
+        "x-project",
+        "--url",
+        "http://127.0.0.1:9",
+        "--api-key",
+        "k" * 40,
+        workspace=pushed_workspace,
+    )
+    assert result.exit_code == 3 and "Cannot reach Label Studio at http://127.0.0.1:9" in result.stderr
+
+
+def test_the_connection_comes_from_the_environment(label_studio, pushed_workspace, cli, monkeypatch):
+    monkeypatch.setenv("LABEL_STUDIO_URL", label_studio.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", label_studio.token)
+    result = cli("push", "--project", title(), "--json", workspace=pushed_workspace)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["pushed"] == 36
+
+
+# -- push -------------------------------------------------------------------------------------------------
+
+
+def test_push_creates_the_project_with_the_schema_config_and_is_idempotent(label_studio, pushed_workspace, cli):
+    name = title()
+    first = cli("push", "--project", name, "--json", *label_studio.connection_args(), workspace=pushed_workspace)
+    assert first.exit_code == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert (report["created"], report["pushed"], report["already_there"]) == (True, 36, 0)
+    second = json.loads(
+        cli("push", "--project", name, "--json", *label_studio.connection_args(), workspace=pushed_workspace).stdout
+    )
+    assert (second["created"], second["pushed"], second["already_there"]) == (False, 0, 36)
+    project = label_studio.studio.project(name)
+    from annotate.schema import load_schema
+
+    assert project.label_config == load_schema(pushed_workspace.schema_path).label_config()
+    found = server_tasks(label_studio, project.id)
+    ids = [task.data["article_id"] for task in found]
+    assert len(ids) == 36 == len(set(ids))
+    assert {article["id"] for article in pushed_workspace.read_articles()} == set(ids)
+    with_predictions = list(label_studio.client.predictions.list(project=project.id))
+    assert len({prediction.task for prediction in with_predictions}) == 36
+
+
+def test_push_refuses_a_project_with_other_labels_and_names_them(label_studio, pushed_workspace, cli):
+    name = title()
+    config = (
+        '<View><Text name="text" value="$text"/><Labels name="label" toName="text">'
+        '<Label value="actor"/><Label value="place"/></Labels></View>'
+    )
+    label_studio.client.projects.create(title=name, label_config=config)
+    result = cli("push", "--project", name, *label_studio.connection_args(), workspace=pushed_workspace)
+    assert result.exit_code == 1
+    for said in ("label 'weapon' is not in the project", "label 'place' is not in the schema", "--update-config"):
+        assert said in result.stderr
+    assert server_tasks(label_studio, label_studio.studio.project(name).id) == []
+    result = cli(
+        "push", "--project", name, "--update-config", *label_studio.connection_args(), workspace=pushed_workspace
+    )
+    assert result.exit_code == 0, result.stderr
+    assert "config updated" in result.stdout
+    assert "weapon" in label_studio.studio.project(name).label_config
+
+
+def test_an_article_edited_on_the_server_is_reported_not_pushed_again(label_studio, pushed_workspace):
+    name = title()
+    connection = label_studio.studio
+    push(pushed_workspace, connection, name)
+    project = connection.project(name)
+    edited = server_tasks(label_studio, project.id)[0]
+    data = dict(edited.data, text=edited.data["text"] + " (edited)", sha256="0" * 64)
+    label_studio.client.tasks.update(edited.id, data=data)
+    summary = push(pushed_workspace, connection, name)
+    assert summary.changed_since_push == [edited.data["article_id"]]
+    assert (summary.pushed, summary.already_there) == (0, 35)
+    assert len(server_tasks(label_studio, project.id)) == 36
+
+
+def test_a_push_killed_mid_way_is_finished_by_the_next_one(label_studio, workspace, tmp_path, cli):
+    articles = tmp_path / "many"
+    articles.mkdir()
+    for n in range(200):
+        (articles / f"{n:03d}.txt").write_text(f"Report {n}\n\nShelling hit district {n} of the city overnight.")
+    corpus.add(workspace, [articles])
+    tasks.build(workspace)
+    name = title()
+    command = [sys.executable, "-m", "annotate.cli", "push", "--project", name, "--batch-size", "1"]
+    command += [*label_studio.connection_args(), "--workspace", str(workspace.root)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    count = 0
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        project = label_studio.studio.find_project(name)
+        count = len(server_tasks(label_studio, project.id)) if project else 0
+        if count >= 10:
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.1)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL and 10 <= count < 200, "the push was not interrupted mid-way"
+    result = cli("push", "--project", name, "--json", *label_studio.connection_args(), workspace=workspace)
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["already_there"] >= count and report["already_there"] + report["pushed"] == 200
+    ids = [task.data["article_id"] for task in server_tasks(label_studio, label_studio.studio.project(name).id)]
+    assert len(ids) == 200 == len(set(ids))
+
+
+# -- the round trip ------------------------------------------------------------------------------------
+
+
+def utf16_offsets(text: str, phrase: str) -> tuple[int, int]:
+    start = len(text[: text.index(phrase)].encode("utf-16-le")) // 2
+    return start, start + len(phrase.encode("utf-16-le")) // 2
+
+
+def region(start: int, end: int, label: str, text: str) -> dict[str, Any]:
+    value = {"start": start, "end": end, "text": text, "labels": [label]}
+    return {"value": value, "from_name": "label", "to_name": "text", "type": "labels", "origin": "manual"}
+
+
+def phrase_region(text: str, phrase: str, label: str) -> dict[str, Any]:
+    start = text.index(phrase)
+    return region(start, start + len(phrase), label, phrase)
+
+
+@pytest.fixture
+def annotated_project(label_studio, pushed_workspace) -> dict[str, Any]:
+    """A pushed project annotated through the API as three users: what was posted, for comparison."""
+    name = title()
+    push(pushed_workspace, label_studio.studio, name)
+    project = label_studio.studio.project(name)
+    by_article = {task.data["article_id"]: task for task in server_tasks(label_studio, project.id)}
+    articles = {article["id"]: article for article in pushed_workspace.read_articles()}
+    plain = [a for a in articles.values() if all(ord(c) <= 0xFFFF for c in a["text"])][:4]
+    emoji = next(a for a in articles.values() if any(ord(c) > 0xFFFF for c in a["text"]))
+    posted: dict[tuple[str, int], list[tuple[int, int, str]]] = {}
+    words = [(a, a["text"].split()[1:4]) for a in plain]
+    for user_index, user in enumerate(label_studio.annotators):
+        for article, picked in words:
+            phrase = picked[user_index % len(picked)].strip(".,;:'\"")
+            result = [phrase_region(article["text"], phrase, ("actor", "weapon", "location")[user_index])]
+            label_studio.client.annotations.create(
+                id=by_article[article["id"]].id, result=result, completed_by=user.id, lead_time=10.0 + user_index
+            )
+            start = article["text"].index(phrase)
+            posted[(article["id"], user.id)] = [(start, start + len(phrase), result[0]["value"]["labels"][0])]
+    # after an emoji, as a browser counting UTF-16 units would send it
+    text = emoji["text"]
+    last_astral = max(i for i, c in enumerate(text) if ord(c) > 0xFFFF)
+    phrase = next(word for word in text[last_astral + 1 :].split() if word.isalpha() and len(word) > 3)
+    start, end = utf16_offsets(text, phrase)
+    label_studio.client.annotations.create(
+        id=by_article[emoji["id"]].id,
+        result=[region(start, end, "location", phrase)],
+        completed_by=label_studio.annotators[0].id,
+    )
+    cp_start = text.index(phrase)
+    posted[(emoji["id"], label_studio.annotators[0].id)] = [(cp_start, cp_start + len(phrase), "location")]
+    # a skipped task
+    label_studio.client.annotations.create(
+        id=by_article[emoji["id"]].id, result=[], was_cancelled=True, completed_by=label_studio.annotators[1].id
+    )
+    return {"name": name, "project": project, "posted": posted, "emoji": emoji, "cancelled": emoji["id"]}
+
+
+def test_push_annotate_as_three_users_pull_and_the_records_match(
+    label_studio, pushed_workspace, annotated_project, cli
+):
+    result = cli("pull", "--project", annotated_project["name"], "--json", *label_studio.connection_args(),
+                 workspace=pushed_workspace)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["balanced"] is True and report["tasks"]["read"] == 36
+    assert report["annotations"]["read"] == 14 and report["annotations"]["imported"] == 14
+    assert report["annotations"]["quarantined"] == 0 and report["cancelled"] == 1
+    assert report["spans"]["repaired"] == {"utf16": 1}
+    mapping = json.loads((pushed_workspace.annotations_dir / "annotators.json").read_text())
+    pseudonym = {user.id: mapping[f"email:{user.email}"] for user in label_studio.annotators}
+    assert len(set(pseudonym.values())) == 3
+    stored = {(r["article_id"], r["annotator"]): r for r in pushed_workspace.read_annotations()}
+    expected = {(article, pseudonym[user]): spans for (article, user), spans in annotated_project["posted"].items()}
+    submitted = {key: [(s["start"], s["end"], s["label"]) for s in r["spans"]] for key, r in stored.items()
+                 if r["status"] == "submitted"}  # fmt: skip
+    assert submitted == expected
+    cancelled = [key for key, r in stored.items() if r["status"] == "cancelled"]
+    assert cancelled == [(annotated_project["cancelled"], pseudonym[label_studio.annotators[1].id])]
+    texts = {a["id"]: a["text"] for a in pushed_workspace.read_articles()}
+    assert all(texts[r["article_id"]][s["start"] : s["end"]] == s["text"] for r in stored.values() for s in r["spans"])
+    (export,) = pushed_workspace.exports_dir.iterdir()
+    assert export.name == Path(report["export"]).name and len(json.loads(export.read_bytes())) == 36
+    assert "example.org" not in pushed_workspace.annotations_path.read_text()
+
+
+def test_pulling_again_changes_nothing_and_an_edit_comes_back_as_an_update(
+    label_studio, pushed_workspace, annotated_project
+):
+    name = annotated_project["name"]
+    pull(pushed_workspace, label_studio.studio, name)
+    before = pushed_workspace.annotations_path.read_bytes()
+    again = pull(pushed_workspace, label_studio.studio, name).imported
+    assert again.tallies["annotations"].unchanged == 14 and pushed_workspace.annotations_path.read_bytes() == before
+    project = annotated_project["project"]
+    annotation = next(a for a in label_studio.client.annotations.list(id=server_tasks(label_studio, project.id)[0].id))
+    text = server_tasks(label_studio, project.id)[0].data["text"]
+    first_word = text.split()[0]
+    label_studio.client.annotations.update(annotation.id, result=[phrase_region(text, first_word, "actor")])
+    updated = pull(pushed_workspace, label_studio.studio, name).imported
+    assert updated.tallies["annotations"].updated == 1 and updated.tallies["annotations"].unchanged == 13
+    records = list(read_jsonl(pushed_workspace.annotations_path))
+    assert len(records) == 14
+    assert any(r["spans"] and r["spans"][0]["text"] == first_word and r["spans"][0]["start"] == 0 for r in records)
+
+
+def test_pull_of_a_missing_project_says_so(label_studio, pushed_workspace, cli):
+    result = cli("pull", "--project", "no-such-project", *label_studio.connection_args(), workspace=pushed_workspace)
+    assert result.exit_code == 1 and "There is no project 'no-such-project'" in result.stderr
+
+
+def test_pull_pages_through_a_project_bigger_than_one_batch(label_studio, pushed_workspace, annotated_project):
+    result = pull(pushed_workspace, label_studio.studio, annotated_project["name"], batch_size=7)
+    assert result.tasks == 36 and result.imported.tasks_read == 36
+    assert result.imported.tallies["annotations"].read == 14
