@@ -507,9 +507,12 @@ class Simulation:
         pause = rng.uniform(4, 40)
         if rng.random() < 1 / 12:
             pause += rng.uniform(20 * 60, 3 * 3600)  # a break
-        if rng.random() < 1 / 25:
-            pause += rng.uniform(12 * 3600, 16 * 3600)  # the next day
-        self.clocks[person.user_id] = submitted + dt.timedelta(seconds=pause)
+        resume = submitted + dt.timedelta(seconds=pause)
+        if resume.hour >= 19 or rng.random() < 1 / 40:  # done for the day: back the next morning
+            resume = (resume + dt.timedelta(days=1)).replace(hour=8, minute=0) + dt.timedelta(
+                seconds=rng.uniform(0, 2 * 3600)
+            )
+        self.clocks[person.user_id] = resume
         unique_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
         return _Work(person, result, noise, cancelled, submitted, lead_time, draft, unique_id)
 
