@@ -141,7 +141,7 @@ def sentence(rng: random.Random, offset: int) -> tuple[str, list[Span]]:
         if not text:  # the sentence starts with this slot
             value = value[0].upper() + value[1:]
         if piece in _LABELS:
-            if rng.random() < 0.02:  # an emoji before a mention, as in some posts quoted by wire reports
+            if rng.random() < 0.005:  # an emoji before a mention, as in some posts quoted by wire reports
                 text += rng.choice(EMOJI) + " "
             spans.append(Span(offset + len(text), offset + len(text) + len(value), _LABELS[piece]))
         text += value
