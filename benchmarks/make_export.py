@@ -164,7 +164,12 @@ def report(number: int, rng: random.Random) -> tuple[str, str, list[Span]]:
 
 
 def write_export(
-    out: Path, tasks: int = 10_000, annotators: int = 3, seed: int = 7, completed_by: str = "object", indent=None
+    out: Path,
+    tasks: int = 10_000,
+    annotators: int = 3,
+    seed: int = 7,
+    completed_by: str = "object",
+    indent: int | None = None,
 ) -> dict[str, int]:
     """Stream the export to ``out``; return counts of tasks, annotations, cancelled ones and regions."""
     people = make_annotators(annotators)

@@ -50,8 +50,9 @@ def read_articles(paths: Sequence[Path]) -> Iterator[dict[str, Any]]:
     seen: set[str] = set()
     for path in corpus.input_files(paths):
         for raw in corpus.read_records(path, corpus.FieldNames(), lambda _read: None):
-            if raw.fields is None:
-                raise SystemExit(f"{path} {raw.where}: {raw.problem}")
+            if raw.problem is not None or raw.fields is None:  # `corpus add` skips it too
+                print(f"skipped {path} {raw.where}: {raw.problem}", file=sys.stderr)
+                continue
             article = corpus.make_article(raw.fields)
             if article["sha256"] not in seen:
                 seen.add(article["sha256"])

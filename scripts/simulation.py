@@ -83,7 +83,9 @@ def make_annotators(count: int) -> list[Annotator]:
     for index in range(count):
         first, last = FAKE_NAMES[index % len(FAKE_NAMES)]
         people.append(
-            Annotator(OWNER_ID + 1 + index, f"annotator{index + 1}@example.org", first, last, PROFILES[index % 3])
+            Annotator(
+                OWNER_ID + 1 + index, f"annotator{index + 1}@example.org", first, last, PROFILES[index % len(PROFILES)]
+            )
         )
     return people
 
@@ -299,7 +301,7 @@ def iso(moment: dt.datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
-def region(span: Span, text: str, rng: random.Random) -> dict[str, Any]:
+def ls_region(span: Span, text: str, rng: random.Random) -> dict[str, Any]:
     """A ``labels`` result as Label Studio's editor stores it (a 10-character region id)."""
     return {
         "value": {"start": span.start, "end": span.end, "text": text[span.start : span.end], "labels": [span.label]},
@@ -311,7 +313,7 @@ def region(span: Span, text: str, rng: random.Random) -> dict[str, Any]:
     }
 
 
-def annotation(
+def ls_annotation(
     annotation_id: int,
     annotator: Annotator,
     result: list[dict[str, Any]],
@@ -354,7 +356,7 @@ def annotation(
     }
 
 
-def task(
+def ls_task(
     task_id: int,
     data: dict[str, Any],
     annotations: list[dict[str, Any]],
@@ -456,14 +458,14 @@ class Simulation:
                 spans, noise = [], [Noise("cancelled", None, None)]
             else:
                 spans, noise = perturb(text, reference, person.profile, rng)
-            result = [region(span, text, rng) for span in spans]
+            result = [ls_region(span, text, rng) for span in spans]
             work.append(self._work(person, result, noise, text, cancelled=person.user_id in cancel, rng=rng))
         annotations = []
         for done in sorted(work, key=lambda item: item.submitted):  # ids are given in the order of submission
             annotation_id = self.next_annotation_id
             self.next_annotation_id += 1
             annotations.append(
-                annotation(
+                ls_annotation(
                     annotation_id,
                     done.person,
                     done.result,
@@ -479,7 +481,7 @@ class Simulation:
                 )
             )
             records.extend(self._record(data, task_id, annotation_id, done.person, item) for item in done.noise)
-        exported = task(
+        exported = ls_task(
             task_id, data, annotations, project=self.project, created_at=created_at, file_upload=self.file_upload
         )
         return exported, records
