@@ -71,7 +71,7 @@ def read_reference(path: Path) -> dict[str, list[Span]]:
 def checked_reference(article: dict[str, Any], reference: dict[str, list[Span]]) -> list[Span]:
     spans = reference.get(article["id"])
     if spans is None:
-        raise SystemExit(f"article {article['id']} ({article['title']!r}) has no reference spans in {REFERENCE.name}")
+        raise SystemExit(f"article {article['id']} ({article['title']!r}) has no reference spans")
     for span in spans:
         problem = span_problem(span, article["text"])
         if problem:
