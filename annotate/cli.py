@@ -74,7 +74,7 @@ app.add_typer(tasks_app, name="tasks")
 app.add_typer(studio_app, name="studio")
 
 err = Console(stderr=True, highlight=False)
-out = Console(highlight=False)
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)  # tables unwrapped in logs and pipes
 
 WorkspaceOption = Annotated[
     Path,

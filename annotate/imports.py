@@ -48,6 +48,7 @@ KINDS = ("annotations", "predictions", "drafts")
 OUTCOMES = ("imported", "updated", "unchanged", "superseded")
 ANNOTATORS_FILE = "annotators.json"
 READ_CHUNK = 1 << 16
+ASTRAL = re.compile("[\U00010000-\U0010FFFF]")  # characters a browser counts as two UTF-16 units
 
 
 # -- reasons a record is quarantined (the keys of the reconciliation's "quarantined" counts) -------------
@@ -150,9 +151,9 @@ def utf16_to_codepoints(text: str) -> Callable[[int], int | None] | None:
     None when the two counts agree everywhere (no character beyond U+FFFF). The converter gives
     None for an offset that falls between the two halves of a surrogate pair.
     """
-    astral = [index for index, char in enumerate(text) if ord(char) > 0xFFFF]
-    if not astral:
+    if text.isascii() or not ASTRAL.search(text):  # both scans run in C: most texts stop here
         return None
+    astral = [match.start() for match in ASTRAL.finditer(text)]
     starts = [index + before for before, index in enumerate(astral)]  # each one's UTF-16 offset
 
     def convert(offset: int) -> int | None:
@@ -231,7 +232,8 @@ def check_result(result: Any, text: str, labels: frozenset[str], to_codepoints: 
     repairs: Counter[str] = Counter()
     for region in result:
         span, needed = check_region(region, text, labels, to_codepoints)
-        repairs.update(needed)
+        if needed:
+            repairs.update(needed)
         if span in spans:
             repairs["duplicate"] += 1
         spans.add(span)
