@@ -1,5 +1,6 @@
 # The two README commands. Each makes the virtual environment it needs (in .venv) and runs one job.
-#   make demo   ingest the bundled corpus, print its stats, build pre-annotated Label Studio tasks, score the rules
+#   make demo   ingest the bundled corpus, build pre-annotated tasks, start the local Label Studio, push the
+#               tasks to it, and import the bundled (simulated) annotations
 #   make test   lint, then run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -10,7 +11,7 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[studio,test]'
 	touch $@
 
 demo: $(VENV)/.installed
@@ -20,10 +21,14 @@ demo: $(VENV)/.installed
 	$(BIN)/annotate corpus stats
 	$(BIN)/annotate tasks build --prelabel
 	$(BIN)/annotate prelabel score
+	$(BIN)/annotate studio up
+	$(BIN)/annotate push --project conflict-events
+	$(BIN)/annotate import corpus/simulated/label-studio-export.json
 
 test: $(VENV)/.installed
-	$(BIN)/ruff check annotate tests benchmarks
+	$(BIN)/ruff check annotate tests benchmarks scripts
 	$(BIN)/python -m pytest
 
 clean:
-	rm -rf $(VENV) tasks corpus/articles.jsonl
+	-$(BIN)/annotate studio down
+	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports .studio

@@ -441,7 +441,9 @@ def studio_up(
         annotate studio up && annotate push --project conflict-events
     """
     ws = open_workspace(workspace)
-    typer.echo("Starting Label Studio (the first start takes about a minute)...", err=True)
+    studio_stage.require_label_studio()
+    if not studio_stage.status(ws).running:
+        typer.echo("Starting Label Studio (the first start takes about a minute)...", err=True)
     _print_status(studio_stage.up(ws, port=port), as_json)
 
 

@@ -295,3 +295,30 @@ def test_pull_pages_through_a_project_bigger_than_one_batch(label_studio, pushed
     result = pull(pushed_workspace, label_studio.studio, annotated_project["name"], batch_size=7)
     assert result.tasks == 36 and result.imported.tasks_read == 36
     assert result.imported.tallies["annotations"].read == 14
+
+
+def test_studio_up_on_a_running_server_finds_it(label_studio, cli):
+    result = cli("studio", "up", workspace=label_studio.home)
+    assert result.exit_code == 0 and f"Label Studio running at {label_studio.url}" in result.stdout
+
+
+def test_without_the_studio_extra_up_says_what_to_install(cli, workspace, monkeypatch):
+    real_find_spec = studio.importlib.util.find_spec
+    monkeypatch.setattr(
+        studio.importlib.util, "find_spec", lambda name: None if name == "label_studio" else real_find_spec(name)
+    )
+    result = cli("studio", "up", workspace=workspace)
+    assert result.exit_code == 3
+    assert "pip install 'annotate[studio]'" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_help_never_shows_the_api_key_from_the_environment(cli, monkeypatch):
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", "very-secret-token-value")
+    for command in (("push",), ("pull",)):
+        result = cli(*command, "--help")
+        assert result.exit_code == 0 and "very-secret-token-value" not in result.stdout
+
+
+def test_credentials_never_show_in_repr():
+    credentials = studio.Credentials("http://127.0.0.1:1", "a@b", "pass-word-value", "token-value")
+    assert "pass-word-value" not in repr(credentials) and "token-value" not in repr(credentials)
