@@ -584,6 +584,10 @@ def _report_import(summary: imports_stage.ImportSummary, as_json: bool, extra: d
         typer.echo(f"superseded: {line}", err=True)
     for line in summary.quarantined:
         typer.echo(f"quarantined: {line}", err=True)
+    if summary.unlisted:
+        typer.echo(
+            f"... and {summary.unlisted} more, counted below (all quarantined are in the quarantine file)", err=True
+        )
     report = {**(extra or {}), **summary.as_dict()}
     if as_json:
         print_json(report)

@@ -48,7 +48,8 @@ KINDS = ("annotations", "predictions", "drafts")
 OUTCOMES = ("imported", "updated", "unchanged", "superseded")
 ANNOTATORS_FILE = "annotators.json"
 READ_CHUNK = 1 << 16
-ASTRAL = re.compile("[\U00010000-\U0010FFFF]")  # characters a browser counts as two UTF-16 units
+LISTED = 1000  # repairs, superseded and quarantined records listed one by one in a report, per kind
+ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # characters a browser counts as two UTF-16 units
 
 
 # -- reasons a record is quarantined (the keys of the reconciliation's "quarantined" counts) -------------
@@ -116,6 +117,15 @@ class ImportSummary:
     superseded: list[str] = field(default_factory=list)
     quarantined: list[str] = field(default_factory=list)
 
+    unlisted: int = 0  # lines beyond LISTED: counted in the figures, not kept in memory
+
+    def note(self, lines: list[str], line: str) -> None:
+        """Keep a line for the report; past ``LISTED`` per list only count it (memory stays flat)."""
+        if len(lines) < LISTED:
+            lines.append(line)
+        else:
+            self.unlisted += 1
+
     @property
     def balanced(self) -> bool:
         spans_accounted = self.spans["stored"] + self.spans["superseded"] + self.spans["quarantined"]
@@ -139,6 +149,7 @@ class ImportSummary:
             "repairs": self.repairs,
             "superseded_records": self.superseded,
             "quarantined_records": self.quarantined,
+            "records_not_listed": self.unlisted,
         }
 
 
@@ -357,8 +368,9 @@ class KeyedStore:
         summary.tallies[self.kind].superseded += 1
         if self.kind == "annotations":
             summary.spans["superseded"] += older[3]
-        summary.superseded.append(
-            f"{self.kind} {key.replace(chr(9), ' by ')}: two versions in the export; kept the newest"
+        summary.note(
+            summary.superseded,
+            f"{self.kind} {key.replace(chr(9), ' by ')}: two versions in the export; kept the newest",
         )
 
     def decide(self, summary: ImportSummary) -> set[int]:
@@ -384,7 +396,9 @@ class KeyedStore:
             if outcome == "updated":
                 self.replaced.add(key)
             if outcome == "superseded":
-                summary.superseded.append(f"{self.kind} {key.replace(chr(9), ' by ')}: the store holds a newer version")
+                summary.note(
+                    summary.superseded, f"{self.kind} {key.replace(chr(9), ' by ')}: the store holds a newer version"
+                )
         return write
 
     def _outcome(self, key: str, record: dict[str, Any]) -> str:
@@ -681,7 +695,9 @@ class _Importer:
             self.summary.repaired.update(repairs)
             done = ", ".join(f"{count} {name}" for name, count in sorted(repairs.items()))
             who = record.get("annotator") or record.get("model_version")
-            self.summary.repairs.append(f"task {task.get('id')} {kind[:-1]} {item.get('id')} ({who}): repaired {done}")
+            self.summary.note(
+                self.summary.repairs, f"task {task.get('id')} {kind[:-1]} {item.get('id')} ({who}): repaired {done}"
+            )
         self.stores[kind].offer(record, self.summary)
 
     def _record(
@@ -721,8 +737,8 @@ class _Importer:
         if kind == "annotations":
             self.summary.spans["quarantined"] += _region_count(item)
         item_id = item.get("id") if isinstance(item, dict) else item
-        self.summary.quarantined.append(
-            f"task {task.get('id')} {kind[:-1]} {item_id}: {refused.reason}: {refused.detail}"
+        self.summary.note(
+            self.summary.quarantined, f"task {task.get('id')} {kind[:-1]} {item_id}: {refused.reason}: {refused.detail}"
         )
         self.quarantine.add(kind, refused.reason, refused.detail, task, item, self.export)
 

@@ -422,3 +422,14 @@ def test_cli_import_of_a_broken_file_is_one_line_and_exit_1(cli, workspace, tmp_
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("Error: ")
     assert "byte" in result.stderr and "line 1" in result.stderr
+
+
+def test_reports_list_a_bounded_number_of_records_but_count_all(workspace, articles, tmp_path, monkeypatch):
+    from annotate import imports
+
+    monkeypatch.setattr(imports, "LISTED", 2)
+    bad = [ls.annotation([ls.region(0, 3, "city", "Gov")], n) for n in range(5)]
+    report = run_import(workspace, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], bad)]))
+    assert report["annotations"]["quarantined"] == 5
+    assert len(report["quarantined_records"]) == 2 and report["records_not_listed"] == 3
+    assert len(quarantined(workspace)) == 5
