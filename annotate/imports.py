@@ -340,92 +340,108 @@ def _timestamp(value: Any) -> datetime:
 class KeyedStore:
     """Candidates for one store, spooled to a temporary file while the export is read.
 
-    Only keys, timestamps and digests stay in memory; records are read back from the spool when the
-    store is rewritten, so memory does not grow with the size of the records.
+    What stays in memory per record is small and fixed — a 64-bit hash of its key and one packed
+    integer (timestamp, origin id, spool line) — whatever the size of its spans: the records
+    themselves are read back from the spool when the store is rewritten.
     """
 
     def __init__(self, kind: str, path: Path):
         self.kind = kind
         self.path = path
-        self.stored = {record_key(kind, r): (_timestamp(r.get("updated_at")), _digest(r)) for r in _read(path)}
+        self.stored = {_key_hash(kind, r): _stamp(r).to_bytes(8, "big") + _digest(r) for r in _read(path)}
         self.spool: IO[bytes] = tempfile.TemporaryFile()
-        self.best: dict[str, tuple[datetime, int, int, int]] = {}  # key -> (updated, origin id, line, spans)
+        self.best: dict[int, int] = {}  # key hash -> _pack(updated_at, origin id, spool line)
         self.lines = 0
+        self.replaced: set[int] = set()
 
     def offer(self, record: dict[str, Any], summary: ImportSummary) -> None:
         """A checked record; of two with one key the newest stays, the other is superseded now."""
-        key = record_key(self.kind, record)
-        line = orjson.dumps(record)
-        self.spool.write(line + b"\n")
-        candidate = (_timestamp(record.get("updated_at")), _origin_id(record), self.lines, len(record["spans"]))
+        key = _key_hash(self.kind, record)
+        self.spool.write(orjson.dumps(record) + b"\n")
+        candidate = _pack(_stamp(record), _origin_id(record), self.lines)
         self.lines += 1
         current = self.best.get(key)
-        if current is None:
-            self.best[key] = candidate
-            return
-        older, newer = sorted((current, candidate))
-        self.best[key] = newer
-        summary.tallies[self.kind].superseded += 1
-        if self.kind == "annotations":
-            summary.spans["superseded"] += older[3]
-        summary.note(
-            summary.superseded,
-            f"{self.kind} {key.replace(chr(9), ' by ')}: two versions in the export; kept the newest",
-        )
+        self.best[key] = candidate if current is None else max(current, candidate)
+        if current is not None:
+            summary.tallies[self.kind].superseded += 1
+            who = record_key(self.kind, record).replace("\t", " by ")
+            summary.note(summary.superseded, f"{self.kind} {who}: two versions in the export; kept the newest")
 
-    def decide(self, summary: ImportSummary) -> set[int]:
-        """Compare the winners with the store; the spool lines to write (imported or updated)."""
+    def decide(self, summary: ImportSummary) -> bytearray:
+        """Compare the winners with the store; marks the spool lines to write (imported or updated)."""
         tally = summary.tallies[self.kind]
+        winners = bytearray(self.lines)
+        for packed in self.best.values():
+            winners[packed & LINE_MASK] = 1
+        write = bytearray(self.lines)
         self.spool.seek(0)
-        winners = {entry[2]: key for key, entry in self.best.items()}
-        self.replaced: set[str] = set()
-        write: set[int] = set()
         for number, raw in enumerate(self.spool):
-            key = winners.get(number)
-            if key is None:
-                continue
             record = orjson.loads(raw)
-            outcome = self._outcome(key, record)
+            if not winners[number]:  # lost to a newer version in the same export (counted in offer)
+                self._count_spans(summary, "superseded", record)
+                continue
+            outcome = self._outcome(record)
             setattr(tally, outcome, getattr(tally, outcome) + 1)
-            if self.kind == "annotations":
-                summary.spans["superseded" if outcome == "superseded" else "stored"] += len(record["spans"])
+            self._count_spans(summary, "superseded" if outcome == "superseded" else "stored", record)
             if outcome != "superseded":
                 self._count_flags(record, summary)
             if outcome in ("imported", "updated"):
-                write.add(number)
+                write[number] = 1
             if outcome == "updated":
-                self.replaced.add(key)
+                self.replaced.add(_key_hash(self.kind, record))
             if outcome == "superseded":
-                summary.note(
-                    summary.superseded, f"{self.kind} {key.replace(chr(9), ' by ')}: the store holds a newer version"
-                )
+                who = record_key(self.kind, record).replace("\t", " by ")
+                summary.note(summary.superseded, f"{self.kind} {who}: the store holds a newer version")
         return write
 
-    def _outcome(self, key: str, record: dict[str, Any]) -> str:
-        stored = self.stored.get(key)
+    def _outcome(self, record: dict[str, Any]) -> str:
+        stored = self.stored.get(_key_hash(self.kind, record))
         if stored is None:
             return "imported"
-        if stored[1] == _digest(record):
+        if stored[8:] == _digest(record):
             return "unchanged"
-        return "updated" if _timestamp(record.get("updated_at")) >= stored[0] else "superseded"
+        return "updated" if _stamp(record) >= int.from_bytes(stored[:8], "big") else "superseded"
+
+    def _count_spans(self, summary: ImportSummary, where: str, record: dict[str, Any]) -> None:
+        if self.kind == "annotations":
+            summary.spans[where] += len(record["spans"])
 
     def _count_flags(self, record: dict[str, Any], summary: ImportSummary) -> None:
         if self.kind == "annotations":
             summary.cancelled += record["status"] == "cancelled"
             summary.ground_truth += bool(record.get("ground_truth"))
 
-    def write(self, lines: set[int]) -> None:
-        if not lines and not self.replaced:
+    def write(self, lines: bytearray) -> None:
+        if not any(lines) and not self.replaced:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with atomic_write(self.path, "wb") as out:
             for record in _read(self.path):
-                if record_key(self.kind, record) not in self.replaced:
+                if _key_hash(self.kind, record) not in self.replaced:
                     out.write(orjson.dumps(record) + b"\n")
             self.spool.seek(0)
             for number, raw in enumerate(self.spool):
-                if number in lines:
+                if lines[number]:
                     out.write(raw)
+
+
+LINE_BITS = 40
+LINE_MASK = (1 << LINE_BITS) - 1
+EPOCH_OFFSET_US = 62_135_596_800 * 1_000_000  # microseconds from 0001-01-01 to 1970: keeps stamps >= 0
+
+
+def _key_hash(kind: str, record: dict[str, Any]) -> int:
+    """64 bits of the record's key: a collision needs about 4 billion records in one store."""
+    return int.from_bytes(hashlib.blake2b(record_key(kind, record).encode(), digest_size=8).digest(), "big")
+
+
+def _stamp(record: dict[str, Any]) -> int:
+    return int(_timestamp(record.get("updated_at")).timestamp() * 1_000_000) + EPOCH_OFFSET_US
+
+
+def _pack(stamp: int, origin: int, line: int) -> int:
+    """One integer that orders as (updated_at, origin id, line) does: newest, then highest id wins."""
+    return (stamp << (2 * LINE_BITS)) | ((origin & LINE_MASK) << LINE_BITS) | line
 
 
 def _origin_id(record: dict[str, Any]) -> int:
