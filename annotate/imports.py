@@ -676,7 +676,7 @@ class _Importer:
 
     def task(self, task: dict[str, Any]) -> None:
         self.summary.tasks_read += 1
-        items = {kind: task.get(kind) or [] for kind in KINDS}
+        items = {kind: _listed(task.get(kind)) for kind in KINDS}
         for kind, found in items.items():
             self.summary.tallies[kind].read += len(found)
             if kind == "annotations":
@@ -766,6 +766,13 @@ class _Importer:
         self.annotators.save()
         self.corpus.save()
         self.summary.articles_added = len(self.corpus.new)
+
+
+def _listed(found: Any) -> list[Any]:
+    """A task's annotations (predictions, drafts) as a list; anything else is one item, to be refused."""
+    if found is None:
+        return []
+    return found if isinstance(found, list) else [found]
 
 
 def _region_count(item: Any) -> int:

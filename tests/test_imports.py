@@ -433,3 +433,11 @@ def test_reports_list_a_bounded_number_of_records_but_count_all(workspace, artic
     assert report["annotations"]["quarantined"] == 5
     assert len(report["quarantined_records"]) == 2 and report["records_not_listed"] == 3
     assert len(quarantined(workspace)) == 5
+
+
+def test_annotations_that_are_not_a_list_are_quarantined_not_skipped(workspace, articles, tmp_path):
+    broken = ls.task(articles["plain"])
+    broken["annotations"] = {"id": 3, "result": "nonsense"}
+    report = run_import(workspace, ls.write(tmp_path / "e.json", [broken]))
+    assert report["annotations"]["read"] == 1
+    assert report["annotations"]["quarantined_by_reason"] == {"not-a-span": 1}
