@@ -441,3 +441,9 @@ def test_annotations_that_are_not_a_list_are_quarantined_not_skipped(workspace, 
     report = run_import(workspace, ls.write(tmp_path / "e.json", [broken]))
     assert report["annotations"]["read"] == 1
     assert report["annotations"]["quarantined_by_reason"] == {"not-a-span": 1}
+
+
+def test_a_task_listed_twice_is_quarantined_once_but_counted_twice(workspace, articles, tmp_path):
+    bad = ls.task(articles["plain"], [ls.annotation([ls.region(0, 3, "city", "Gov")], 1)])
+    report = run_import(workspace, ls.write(tmp_path / "e.json", [bad, bad]))
+    assert report["annotations"]["quarantined"] == 2 and len(quarantined(workspace)) == 1
