@@ -60,6 +60,14 @@ class Messages:
     # gold files for scoring the pre-annotator
     GOLD_BAD_RECORD = "{path} line {line}: {problem}. {fix}"
 
+    # agreement
+    AGREEMENT_NO_ANNOTATIONS = (
+        "No annotations yet: {path} is missing or empty. Run `annotate import EXPORT.json` or `annotate pull` first."
+    )
+
+    # optional parts
+    MISSING_PACKAGE = "The {package} package is not installed. Install it: pip install {package}"
+
 
 class AnnotateError(Exception):
     """An error the user can fix; ``str()`` is the one line to print."""
