@@ -180,6 +180,7 @@ def test_unitizing_alpha_krippendorff_1995_expected_disagreements_in_the_continu
 # =================================================================================================
 
 
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # the package's own 0/0
 @settings(max_examples=60, deadline=None)
 @given(
     st.integers(2, 5),
@@ -273,10 +274,11 @@ def reference_unitizing(units: list[tuple], length: int, raters: int) -> dict[st
         gap_lengths = [e - b for cuts in sections for b, e, unit in cuts if not unit]
         count = len(unit_lengths)
         numerator = sum(
-            (count - 1) * (2 * l**3 - 3 * l**2 + l) / 3 + l**2 * sum(g - l + 1 for g in gap_lengths if g >= l)
-            for l in unit_lengths  # noqa: E741
+            (count - 1) * (2 * size**3 - 3 * size**2 + size) / 3
+            + size**2 * sum(gap - size + 1 for gap in gap_lengths if gap >= size)
+            for size in unit_lengths
         )
-        denominator = raters * length * (raters * length - 1) - sum(l * (l - 1) for l in unit_lengths)  # noqa: E741
+        denominator = raters * length * (raters * length - 1) - sum(size * (size - 1) for size in unit_lengths)
         figures[label] = (observed, 2 / length * numerator / denominator)
     return figures
 
@@ -800,3 +802,97 @@ def test_the_bootstrap_resamples_whole_articles():
     assert columns["strict"].tolist() == [2.0, 0.0] and columns["sizes"].tolist() == [4.0, 2.0]  # matches, spans
     interval = agreement.bootstrap(measures, 400, 3)["span_f1.strict"]
     assert interval["low"] == 0.0 and interval["high"] == 1.0  # {q, q} and {p, p}
+
+
+# =================================================================================================
+# The command
+# =================================================================================================
+
+
+@pytest.fixture
+def annotated(cli, workspace, bundled_copy):
+    """A workspace with three bundled articles and three annotators' records, one of them cancelled."""
+    for path in sorted(bundled_copy.glob("*.txt"))[3:]:
+        path.unlink()
+    assert cli("corpus", "add", bundled_copy, workspace=workspace).exit_code == 0
+    articles = list(workspace.read_articles())
+    lines = []
+    for number, article in enumerate(articles):
+        words = [(m.start(), m.end()) for m in re.finditer(r"\w+", article["text"])]
+        spans = [(*words[i], LABELS[i % 4]) for i in range(0, 40, 5)]
+        for name, kept in (("ann-01", spans), ("ann-02", spans[:-2]), ("ann-03", spans[1:])):
+            status = "cancelled" if (number, name) == (2, "ann-03") else "submitted"
+            lines.append(json.dumps(record(article["id"], name, kept, sha256=article["sha256"], status=status)))
+    workspace.annotations_path.parent.mkdir(parents=True, exist_ok=True)
+    workspace.annotations_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return workspace
+
+
+def test_agreement_json_has_the_documented_keys(cli, annotated):
+    result = cli("agreement", "--json", "--resamples", 50, workspace=annotated)
+    assert result.exit_code == 0, result.stderr
+    figures = json.loads(result.stdout)
+    assert figures["documents"] == 3
+    assert [a["name"] for a in figures["annotators"]] == ["ann-01", "ann-02", "ann-03"]
+    assert figures["records"]["excluded"]["cancelled"] == 1
+    for kind in ("strict", "overlap"):
+        assert set(figures["span_f1"][kind]) == {"micro", "per_label", "pairs", "ci95"}
+        assert set(figures["span_f1"][kind]["per_label"]) == set(LABELS)
+        assert figures["span_f1"][kind]["ci95"]["resamples"] == 50
+    assert len(figures["span_f1"]["strict"]["pairs"]) == 3
+    assert {"cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "krippendorff_alpha_labelled"} <= set(figures["token"])
+    assert set(figures["unitizing_alpha"]) == {"overall", "per_label", "ci95"}
+    assert {"matched", "miss", "confusion", "per_annotator", "lowest_articles"} <= set(figures["disagreements"])
+    # ann-02 left out the last two spans, ann-03 the first: every pair agrees on what both marked.
+    assert figures["disagreements"]["label"] == figures["disagreements"]["boundary"] == 0
+    assert figures["span_f1"]["strict"]["micro"]["value"] == figures["span_f1"]["overlap"]["micro"]["value"]
+
+
+def test_agreement_prints_tables_and_writes_json_and_pictures(cli, annotated, tmp_path):
+    out = tmp_path / "reports" / "agreement.json"
+    result = cli("agreement", "--out", out, "--png", f"{tmp_path / 'figures'}/", "--seed", 3, workspace=annotated)
+    assert result.exit_code == 0, result.stderr
+    assert "Span agreement" in result.stdout and "Articles with the lowest agreement" in result.stdout
+    strict = json.loads(out.read_text())["span_f1"]["strict"]
+    assert f"{strict['micro']['value']:.3f}" in result.stdout
+    assert strict["ci95"]["seed"] == 3
+    for name in ("agreement-pairs.png", "agreement-confusion.png"):
+        assert (tmp_path / "figures" / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"Wrote {out}" in result.stdout
+    prefixed = cli("agreement", "--json", "--resamples", 0, "--png", tmp_path / "run1", workspace=annotated)
+    assert prefixed.exit_code == 0
+    assert (tmp_path / "run1-pairs.png").is_file() and (tmp_path / "run1-confusion.png").is_file()
+    assert prefixed.stderr.splitlines() == [
+        f"Wrote {tmp_path / 'run1-pairs.png'}",
+        f"Wrote {tmp_path / 'run1-confusion.png'}",
+    ]
+    assert json.loads(prefixed.stdout)["span_f1"]["strict"]["ci95"]["reason"] == "the bootstrap is off (resamples = 0)"
+
+
+def test_agreement_without_annotations_says_how_to_get_them(cli, workspace):
+    result = cli("agreement", workspace=workspace)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "Error: No annotations yet: annotations/annotations.jsonl is missing or empty. "
+        "Run `annotate import EXPORT.json` or `annotate pull` first.\n"
+    )
+    workspace.annotations_path.parent.mkdir()
+    workspace.annotations_path.write_text("", encoding="utf-8")
+    assert cli("agreement", workspace=workspace).exit_code == 1
+
+
+def test_agreement_with_one_annotator_prints_nulls_and_exits_0(cli, annotated):
+    lines = annotated.annotations_path.read_text().splitlines()
+    annotated.annotations_path.write_text("\n".join(line for line in lines if '"ann-01"' in line) + "\n")
+    result = cli("agreement", workspace=annotated)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("0 article(s) with two or more annotators")
+    assert (
+        "n/a" in result.stdout
+        and "(no interval: a bootstrap over articles needs at least two articles)" in result.stdout
+    )
+
+
+def test_agreement_refuses_a_negative_number_of_resamples(cli, annotated):
+    result = cli("agreement", "--resamples", -1, workspace=annotated)
+    assert result.exit_code == 2
