@@ -20,10 +20,13 @@ published values and those packages are the oracles in ``tests/test_agreement.py
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import math
+import operator
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -67,12 +70,18 @@ def krippendorff_alpha(data: Any, level: str = "nominal") -> float:
     level : {"nominal", "ordinal", "interval", "ratio"}
 
     Returns ``nan`` when alpha is undefined: fewer than two pairable values, or all values equal.
-    Memory is O(M x N + V x V) for V distinct values (the ``krippendorff`` package: N x V x V).
+    Units are counted a chunk at a time: memory beyond ``data`` is O(M x 65,536 + V x V) for V
+    distinct values (the ``krippendorff`` package builds N x V x V).
     """
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {level!r}")
-    codes, values = _coded(data)
-    coincidences = _coincidences(codes, len(values))
+    array, labels = _reliability_data(data)
+    if labels is not None and level != "nominal":
+        raise ValueError(f"{level} alpha needs numbers; these values are labels: use level='nominal'")
+    values = _distinct(np.concatenate([_distinct(_present(chunk)) for chunk in _chunks(array)] or [np.zeros(0)]))
+    coincidences = np.zeros((len(values), len(values)))
+    for chunk in _chunks(array):
+        coincidences += _coincidences(_codes(chunk, values), len(values))
     return _alpha(coincidences, _squared_differences(level, values, coincidences.sum(axis=1)))
 
 
@@ -206,41 +215,53 @@ def span_f1(a: Iterable[Sequence[Any]], b: Iterable[Sequence[Any]], overlap: boo
 # -- the arithmetic behind them ---------------------------------------------------------------------
 
 
-def _coded(data: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, values)``: codes int32 (M, N) with -1 for missing, ``values[code]`` the sorted values."""
+_CHUNK = 1 << 16  # units per pass of krippendorff_alpha: memory O(M x _CHUNK + V x V), not O(M x N)
+
+
+def _reliability_data(data: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """``data`` as a 2-D numeric array with NaN for missing; values that are not numbers (labels) are
+    replaced by their index among the sorted distinct labels, which are returned beside it."""
     array = np.asarray(data)
-    if array.dtype == object:
-        missing = np.vectorize(lambda v: v is None or (isinstance(v, float) and math.isnan(v)), otypes=[bool])(array)
-        present = array[~missing]
-        try:
-            present = present.astype(np.float64)
-        except (TypeError, ValueError):
-            present = present.astype(str)
-    else:
-        missing = np.isnan(array) if array.dtype.kind == "f" else np.zeros(array.shape, dtype=bool)
-        present = array[~missing]
     if array.ndim != 2:
         raise ValueError("data must be 2-dimensional: coders x units")
-    codes = np.full(array.shape, -1, dtype=np.int32)
-    values, codes[~missing] = _factorize(present)
-    return codes, values
+    if array.dtype.kind in "iuf":
+        return array, None
+    missing = np.vectorize(lambda v: v is None or (isinstance(v, float) and math.isnan(v)), otypes=[bool])(array)
+    numeric = np.full(array.shape, np.nan)
+    try:
+        numeric[~missing] = array[~missing].astype(np.float64)
+        return numeric, None
+    except (TypeError, ValueError):
+        labels, numeric[~missing] = np.unique(array[~missing].astype(str), return_inverse=True)
+        return numeric, labels
 
 
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted distinct values and each value's index among them.
+def _chunks(array: np.ndarray) -> Iterator[np.ndarray]:
+    for begin in range(0, array.shape[1], _CHUNK):
+        yield array[:, begin : begin + _CHUNK]
 
-    Small non-negative integers (label codes, the common case) go through a lookup table in O(N);
-    anything else through ``np.unique``, which sorts.
-    """
-    if values.dtype.kind in "iuf" and len(values):
+
+def _present(chunk: np.ndarray) -> np.ndarray:
+    return chunk[~np.isnan(chunk)] if chunk.dtype.kind == "f" else chunk.ravel()
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values: for small integers (label codes, the common case) by a bincount in
+    O(N), anything else by ``np.unique``, which sorts."""
+    if len(values) and values.dtype.kind in "iuf":
         low, high = values.min(), values.max()
         if high - low < 1 << 20 and np.all(values == np.floor(values)):
-            offsets = (values - low).astype(np.int64)
-            seen = np.bincount(offsets, minlength=int(high - low) + 1) > 0
-            lookup = np.cumsum(seen) - 1
-            return np.flatnonzero(seen).astype(values.dtype) + low, lookup[offsets]
-    distinct, inverse = np.unique(values, return_inverse=True)
-    return distinct, inverse.reshape(-1)
+            seen = np.bincount((values - low).astype(np.int64), minlength=int(high - low) + 1) > 0
+            return np.flatnonzero(seen).astype(values.dtype) + low
+    return np.unique(values)
+
+
+def _codes(chunk: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each value's index in the sorted ``values``, -1 where missing (int32, the chunk's shape)."""
+    codes = np.full(chunk.shape, -1, dtype=np.int32)
+    present = ~np.isnan(chunk) if chunk.dtype.kind == "f" else np.ones(chunk.shape, dtype=bool)
+    codes[present] = np.searchsorted(values, chunk[present])
+    return codes
 
 
 def _coincidences(codes: np.ndarray, size: int) -> np.ndarray:
@@ -349,7 +370,7 @@ def _pairs_within(groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _overlapping_pairs(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of intervals ``[start, end)`` that share a position, each pair once (a sort, no N^2)."""
-    order = np.lexsort((ends, starts))
+    order = np.argsort(starts, kind="stable")
     sorted_starts = starts[order]
     # Sorted by start, the partners of interval p are the later ones that start before p ends.
     partners = np.searchsorted(sorted_starts, ends[order], side="left") - np.arange(len(order)) - 1
@@ -366,8 +387,10 @@ def _cross_record_pairs(rec: np.ndarray, start: np.ndarray, end: np.ndarray) -> 
     return np.where(swap, second, first), np.where(swap, first, second)
 
 
-def _maximum_matching(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+def _maximum_matching(rows: np.ndarray, columns: np.ndarray, size: int | None = None) -> np.ndarray:
     """The rows matched by a maximum one-to-one matching of the bipartite graph with edges (row, column).
+
+    Node ids are numbered among those present, or taken as they are when ``size`` bounds them.
 
     A greedy first-come matching is not maximum (A: [0,10) [9,20); B: [5,12) [7,8): taking for each
     span of A the first free overlapping span of B pairs [0,10)-[5,12) and leaves [9,20) alone; the
@@ -379,12 +402,13 @@ def _maximum_matching(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
 
     if not len(rows):
         return np.zeros(0, dtype=np.int64)
-    row_ids, row_index = np.unique(rows, return_inverse=True)
-    column_ids, column_index = np.unique(columns, return_inverse=True)
-    graph = csr_array(
-        (np.ones(len(rows), dtype=np.int8), (row_index.reshape(-1), column_index.reshape(-1))),
-        shape=(len(row_ids), len(column_ids)),
-    )
+    if size is None:
+        row_ids, rows = np.unique(rows, return_inverse=True)
+        column_ids, columns = np.unique(columns, return_inverse=True)
+        shape = (len(row_ids), len(column_ids))
+    else:
+        row_ids, shape = np.arange(size), (size, size)
+    graph = csr_array((np.ones(len(rows), dtype=np.int8), (rows.reshape(-1), columns.reshape(-1))), shape=shape)
     matched = maximum_bipartite_matching(graph, perm_type="column")
     return row_ids[matched >= 0]
 
@@ -393,13 +417,13 @@ def _merge_overlaps(
     rec: np.ndarray, label: np.ndarray, start: np.ndarray, end: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Units of one record and label that overlap merged into one; the result sorted by record, label, start."""
-    order = np.lexsort((start, label, rec))
-    rec, label, start, end = rec[order], label[order], start[order], end[order]
     if not len(rec):
         return rec, label, start, end
-    # A running maximum of the end within each (record, label): offset each group past the previous ones.
     group = rec * (int(label.max()) + 1) + label
     span = int(end.max()) + 1
+    order = np.argsort(group * span + start, kind="stable")
+    rec, label, start, end, group = rec[order], label[order], start[order], end[order], group[order]
+    # A running maximum of the end within each (record, label): offset each group past the previous ones.
     reach = np.maximum.accumulate(group * span + end) - group * span
     new = np.ones(len(rec), dtype=bool)
     new[1:] = (group[1:] != group[:-1]) | (start[1:] >= reach[:-1])
@@ -418,6 +442,8 @@ def _unitizing_sums(
     labels: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per article and label, the observed and expected disagreement of alpha_U before normalisation.
+
+    Records are sorted by article (``rec_article``); ``raters[a]`` is article a's number of records.
 
     Returns ``(O, E)``, shape (articles, labels), with ``D_o = O / (m (m-1) L^2)`` and
     ``D_e = E / (m (m-1) L^2)`` for an article of length L unitized by m raters (Krippendorff 2004,
@@ -442,10 +468,13 @@ def _unitizing_sums(
     first, second = first[same], second[same]
     squared = (start[first] - start[second]).astype(np.float64) ** 2 + (end[first] - end[second]) ** 2.0
     observed = np.bincount(group[first], weights=squared, minlength=size)
-    # Each unit meets a rater's gap unless one of that rater's units overlaps it.
-    records = max(len(rec_article), 1)
-    met = np.unique(np.concatenate([first * records + rec[second], second * records + rec[first]]))
-    overlapped_by = np.bincount(met // records, minlength=len(rec))
+    # Each unit meets a rater's gap unless one of that rater's units overlaps it: mark (unit, rater).
+    slot = np.arange(len(rec_article)) - np.searchsorted(rec_article, rec_article)
+    rows = int(raters.max()) if len(raters) else 1
+    marks = np.zeros(len(rec) * rows, dtype=bool)
+    marks[first * rows + slot[rec[second]]] = True
+    marks[second * rows + slot[rec[first]]] = True
+    overlapped_by = marks.reshape(-1, rows).sum(axis=1)
     in_gaps = (raters[article] - 1 - overlapped_by) * unit_length**2
     observed = 2 * (observed + np.bincount(group, weights=in_gaps, minlength=size))
 
@@ -550,6 +579,9 @@ def _collect(annotations: Iterable[dict[str, Any]], labels: Sequence[str]) -> _C
     return _Collected(by_article, excluded, records)
 
 
+_START, _END, _LABEL = operator.itemgetter("start"), operator.itemgetter("end"), operator.itemgetter("label")
+
+
 def _parse(raw: Any, codes: dict[str, int]) -> tuple[str | None, str, _Record | None]:
     """``(reason to leave the record out or None, article id, record)``."""
     if not isinstance(raw, dict):
@@ -562,16 +594,16 @@ def _parse(raw: Any, codes: dict[str, int]) -> tuple[str | None, str, _Record | 
         return "malformed", "", None
     if not isinstance(sha256, str) or not isinstance(spans, list):
         return "malformed", "", None
+    # map() and set() keep the per-span work in C: a 10,000-article project has a million spans.
     try:
-        starts = [span["start"] for span in spans]
-        ends = [span["end"] for span in spans]
-        names = [span["label"] for span in spans]
+        starts = list(map(_START, spans))
+        ends = list(map(_END, spans))
+        label_codes = list(map(codes.get, map(_LABEL, spans)))
     except (KeyError, TypeError):
         return "malformed", "", None
-    if not all(type(value) is int for value in itertools.chain(starts, ends)):
+    if not {*map(type, starts), *map(type, ends)} <= {int}:
         return "malformed", "", None
-    label_codes = [codes.get(name, -1) for name in names]
-    if -1 in label_codes:
+    if None in label_codes:
         return "unknown_label", "", None
     updated = str(raw.get("updated_at") or raw.get("created_at") or "")
     return None, str(article_id), _Record(annotator, sha256, updated, starts, ends, label_codes)
@@ -620,7 +652,11 @@ class _BatchBuilder:
         for record in sorted(records, key=lambda r: self.annotators[r.annotator]):
             if record.sha256 != article.get("sha256"):
                 excluded["text_changed"] += 1
-            elif not all(0 <= start < end <= length for start, end in zip(record.starts, record.ends, strict=True)):
+            elif record.starts and (
+                min(record.starts) < 0
+                or max(record.ends) > length
+                or not all(map(operator.lt, record.starts, record.ends))
+            ):
                 excluded["offsets_outside_text"] += 1
             else:
                 usable.append(record)
@@ -642,10 +678,21 @@ class _BatchBuilder:
     def build(self) -> _Batch:
         span_rec = np.repeat(np.arange(len(self.span_counts)), self.span_counts)
         start, end, label = (np.array(values, dtype=np.int64) for values in (self.starts, self.ends, self.labels))
-        order = np.lexsort((label, end, start, span_rec))
+        # Sorted by record, start, end, label: one int64 key when it fits (one fast sort of runs that
+        # are mostly in order already), else numpy's four-key lexsort.
+        reach = max((max(self.ends) if self.ends else 0) + 1, 1)
+        if len(self.span_counts) * reach * reach * (max(self.labels, default=0) + 1) < 1 << 62:
+            key = ((span_rec * reach + start) * reach + end) * (max(self.labels, default=0) + 1) + label
+            order = np.argsort(key, kind="stable")
+            key = key[order]
+            fresh = np.ones(len(order), dtype=bool)
+            fresh[1:] = key[1:] != key[:-1]
+        else:
+            order = np.lexsort((label, end, start, span_rec))
+            fresh = np.ones(len(order), dtype=bool)
+            fresh[1:] = (np.diff(span_rec[order]) != 0) | (np.diff(start[order]) != 0)
+            fresh[1:] |= (np.diff(end[order]) != 0) | (np.diff(label[order]) != 0)
         span_rec, start, end, label = span_rec[order], start[order], end[order], label[order]
-        fresh = np.ones(len(order), dtype=bool)
-        fresh[1:] = (np.diff(span_rec) != 0) | (np.diff(start) != 0) | (np.diff(end) != 0) | (np.diff(label) != 0)
         batch = _Batch(
             ids=self.ids,
             titles=self.titles,
@@ -755,6 +802,29 @@ def measure(
     ``sha256`` is not the article's, or whose offsets do not fit its text, are left out and counted.
     Texts are held a batch of ``batch_articles`` at a time; the records (offsets only) are held whole.
     """
+    with _collector_paused():
+        return _measure(articles, annotations, labels, batch_articles)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: reading a million spans makes millions of small lists,
+    and the collector would scan them again and again (twice the reading time) to free no cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _measure(
+    articles: Iterable[dict[str, Any]],
+    annotations: Iterable[dict[str, Any]],
+    labels: Sequence[str],
+    batch_articles: int,
+) -> Measures:
     collected = _collect(annotations, labels)
     names = sorted({annotator for records in collected.by_article.values() for annotator in records})
     annotators = {name: index for index, name in enumerate(names)}
@@ -799,11 +869,22 @@ def _measure_batch(batch: _Batch, labels: int, annotators: int) -> dict[str, Any
     )
     pairs, spans = len(rp_a), max(len(span_rec), 1)
     strict = np.bincount(pair * labels + label[first], weights=same_label & same_extent, minlength=pairs * labels)
-    matched = _maximum_matching((pair * spans + first)[same_label], (pair * spans + second)[same_label])
-    overlap = np.bincount((matched // spans) * labels + label[matched % spans], minlength=pairs * labels)
+    # Matching nodes: a span as seen from one other slot of its article, (span, slot), numbered densely.
+    rows = int(m.max()) if len(m) else 1
+    matched = _maximum_matching(
+        (first * rows + slot[rec_second])[same_label], (second * rows + slot[rec_first])[same_label], spans * rows
+    )
+    matched_span = matched // rows
+    matched_pair = (
+        pair_offset[span_article[matched_span]]
+        + slot[span_rec[matched_span]] * m[span_article[matched_span]]
+        - slot[span_rec[matched_span]] * (slot[span_rec[matched_span]] + 1) // 2
+        + (matched % rows - slot[span_rec[matched_span]] - 1)
+    )
+    overlap = np.bincount(matched_pair * labels + label[matched_span], minlength=pairs * labels)
     rec_counts = np.bincount(span_rec * labels + label, minlength=len(rec_article) * labels).reshape(-1, labels)
 
-    judgements, confusion = _judgements(batch, m, first, second, same_label, same_extent, labels, annotators)
+    judgements, confusion = _judgements(batch, m, slot, first, second, same_label, same_extent, labels, annotators)
     observed, expected = _unitizing_sums(
         rec_article, batch.lengths, m, span_rec, label, batch.span_start, batch.span_end, labels
     )
@@ -832,6 +913,7 @@ def _measure_batch(batch: _Batch, labels: int, annotators: int) -> dict[str, Any
 def _judgements(
     batch: _Batch,
     m: np.ndarray,
+    slot: np.ndarray,
     first: np.ndarray,
     second: np.ndarray,
     same_label: np.ndarray,
@@ -845,32 +927,28 @@ def _judgements(
     pairs with the same extent (both orders), with a last column for no span of that extent.
     """
     span_rec, label = batch.span_rec, batch.span_label
-    records = len(batch.rec_article)
+    rows = int(m.max()) if len(m) else 1
     # Bits, strongest first: same span; same extent, other label; same label, other extent; other both.
-    flags = np.select([same_label & same_extent, same_extent, same_label], [1, 2, 4], 8)
-    keys = np.concatenate([first * records + span_rec[second], second * records + span_rec[first]])
-    flags = np.concatenate([flags, flags])
-    order = np.argsort(keys, kind="stable")
-    keys, flags = keys[order], flags[order]
-    heads = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))) if len(keys) else keys
-    seen = np.bitwise_or.reduceat(flags, heads) if len(keys) else flags
-    span = keys[heads] // records if len(keys) else keys
-    klass = np.select([seen & 1 > 0, seen & 2 > 0, seen & 4 > 0], [0, 1, 2], 3)
+    flags = np.select([same_label & same_extent, same_extent, same_label], [1, 2, 4], 8).astype(np.uint8)
+    seen = np.zeros(len(span_rec) * rows, dtype=np.uint8)  # per span and slot (k-th annotator of the article)
+    np.bitwise_or.at(seen, first * rows + slot[span_rec[second]], flags)
+    np.bitwise_or.at(seen, second * rows + slot[span_rec[first]], flags)
+    seen = seen.reshape(-1, rows)
+    # Every span is judged by the other annotators of its article; seeing nothing overlapping is a miss.
+    column = np.arange(rows)[None, :]
+    judged = (column < m[batch.rec_article[span_rec]][:, None]) & (column != slot[span_rec][:, None])
+    klass = np.select([seen & 1 > 0, seen & 2 > 0, seen & 4 > 0, seen & 8 > 0], [0, 1, 2, 3], 4)
     owner = batch.rec_annotator[span_rec]
-    size = annotators * labels * len(CLASSES)
-    counts = np.bincount((owner[span] * labels + label[span]) * len(CLASSES) + klass, minlength=size)
-    # Every span is judged by the m - 1 other annotators of its article; unseen there means missed.
-    judges = m[batch.rec_article[span_rec]] - 1
-    missed = judges - np.bincount(span, minlength=len(span_rec))
-    counts = counts + np.bincount((owner * labels + label) * len(CLASSES) + 4, weights=missed, minlength=size)
+    keys = ((owner * labels + label) * len(CLASSES))[:, None] + klass
+    counts = np.bincount(keys[judged], minlength=annotators * labels * len(CLASSES))
 
     width = labels + 1
     a, b = label[first[same_extent]], label[second[same_extent]]
     confusion = np.bincount(a * width + b, minlength=labels * width) + np.bincount(
         b * width + a, minlength=labels * width
     )
-    partnered = np.bincount(span[(seen & 3) > 0], minlength=len(span_rec))
-    confusion = confusion + np.bincount(label * width + labels, weights=judges - partnered, minlength=labels * width)
+    alone = (judged & (seen & 3 == 0)).sum(axis=1)
+    confusion = confusion + np.bincount(label * width + labels, weights=alone, minlength=labels * width)
     return counts.reshape(annotators, labels, len(CLASSES)), confusion.reshape(labels, width)
 
 
@@ -905,19 +983,20 @@ def _token_measures(
     for row_a, row_b in itertools.combinations(range(rows), 2):
         both = (tags[row_a] >= 0) & (tags[row_b] >= 0)
         agree += both & (tags[row_a] == tags[row_b])
+        # The annotator pair of each article that has both slots, numbered among the pairs present.
         has_both = np.flatnonzero(m > row_b)
-        pair_key = np.full(len(m), -1, dtype=np.int64)
-        pair_key[has_both] = (
+        pair_keys, pair_index = np.unique(
             batch.rec_annotator[first_record[has_both] + row_a] * annotators
-            + batch.rec_annotator[first_record[has_both] + row_b]
+            + batch.rec_annotator[first_record[has_both] + row_b],
+            return_inverse=True,
         )
-        cells = (pair_key[token_article[both]] * values + tags[row_a][both]) * values + tags[row_b][both]
-        distinct, counts = np.unique(cells, return_counts=True)
-        for key in np.unique(distinct // (values * values)).tolist():
-            mine = distinct // (values * values) == key
-            table = np.bincount(distinct[mine] % (values * values), weights=counts[mine], minlength=values * values)
+        article_pair = np.zeros(len(m), dtype=np.int64)
+        article_pair[has_both] = pair_index
+        cells = (article_pair[token_article[both]] * values + tags[row_a][both]) * values + tags[row_b][both]
+        tables = np.bincount(cells, minlength=len(pair_keys) * values * values).reshape(-1, values, values)
+        for key, table in zip(pair_keys.tolist(), tables, strict=True):
             pair = divmod(key, annotators)
-            cohen[pair] = cohen.get(pair, 0) + table.reshape(values, values)
+            cohen[pair] = cohen.get(pair, 0) + table
     labelled = ((tags >= 0) & (tags < labels)).any(axis=0)
     return {
         "tokens": np.diff(pointers),

@@ -72,7 +72,7 @@ def _bmp_classes() -> np.ndarray:
 
 def _classes(codes: np.ndarray) -> np.ndarray:
     """The class of each code point; the few outside the BMP (emoji, historic scripts) looked up one by one."""
-    classes = _bmp_classes()[np.minimum(codes, 0xFFFF)]
+    classes = _bmp_classes().take(codes, mode="clip")  # past the BMP: looked up below
     astral = codes > 0xFFFF
     if astral.any():
         distinct, where = np.unique(codes[astral], return_inverse=True)
@@ -93,12 +93,15 @@ def tokenize_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.nda
     if not len(codes):
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(len(texts) + 1, np.int64)
     classes = _classes(codes)
-    before = np.concatenate(([_SPACE], classes[:-1]))
-    after = np.concatenate((classes[1:], [_SPACE]))
-    in_token = classes != _SPACE
-    # An "other" character continues a token only after another "other" character.
-    starts = np.flatnonzero(in_token & ((classes == _PUNCT) | (before != _OTHER)))
-    ends = np.flatnonzero(in_token & ((classes == _PUNCT) | (after != _OTHER))) + 1
+    # A token starts at every non-space character but one that continues a run of "other" characters,
+    # and ends likewise.
+    other = classes == _OTHER
+    joined = other[1:] & other[:-1]
+    starts = classes != _SPACE
+    ends = starts.copy()
+    starts[1:] &= ~joined
+    ends[:-1] &= ~joined
+    starts, ends = np.flatnonzero(starts), np.flatnonzero(ends) + 1
     pointers = np.searchsorted(starts, bases)
     owner = np.repeat(np.arange(len(texts)), np.diff(pointers))
     return starts - bases[owner], ends - bases[owner], pointers
@@ -137,12 +140,11 @@ def spans_to_token_codes(
     rank = np.lexsort((np.arange(len(span_starts)), -span_ends, span_starts))
     priority = np.empty(len(rank), dtype=np.int64)
     priority[rank] = np.arange(len(rank))
-    order = np.lexsort((priority[span_of], token_of))
-    token_of, span_of = token_of[order], span_of[order]
-    keep = np.ones(len(token_of), dtype=bool)
-    keep[1:] = token_of[1:] != token_of[:-1]
+    best = np.full(len(token_starts), len(rank), dtype=np.int64)
+    np.minimum.at(best, token_of, priority[span_of])
+    labelled = best < len(rank)
     owner = np.full(len(token_starts), -1, dtype=np.int64)
-    owner[token_of[keep]] = span_of[keep]
+    owner[labelled] = rank[best[labelled]]
     codes = np.full(len(token_starts), outside, dtype=np.int64)
     labelled = owner >= 0
     codes[labelled] = span_codes[owner[labelled]]

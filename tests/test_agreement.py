@@ -203,6 +203,24 @@ def test_krippendorff_alpha_equals_the_krippendorff_package(coders, units, level
         assert ours == pytest.approx(theirs, abs=1e-9)
 
 
+def test_krippendorff_alpha_counts_units_a_chunk_at_a_time(monkeypatch):
+    rng = np.random.default_rng(7)
+    data = rng.integers(0, 5, size=(3, 1000)).astype(float)
+    data[rng.random(data.shape) < 0.2] = np.nan
+    whole = krippendorff_alpha(data, "ordinal")
+    monkeypatch.setattr(agreement, "_CHUNK", 7)
+    assert krippendorff_alpha(data, "ordinal") == pytest.approx(whole, abs=1e-12)
+    assert whole == pytest.approx(krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal"))
+
+
+def test_krippendorff_alpha_of_labels_is_nominal():
+    labels = [["actor", "weapon", None, "O"], ["actor", "actor", "O", "O"], [None, "weapon", "O", "O"]]
+    numbered = [[{"actor": 0, "weapon": 1, "O": 2}.get(v) for v in row] for row in labels]
+    assert krippendorff_alpha(labels) == pytest.approx(krippendorff_alpha(numbered))
+    with pytest.raises(ValueError, match="ordinal alpha needs numbers"):
+        krippendorff_alpha(labels, "ordinal")
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from("abcd")), min_size=1, max_size=60))
 def test_cohen_kappa_equals_sklearn_and_is_symmetric(pairs):
