@@ -861,8 +861,7 @@ def _measure_batch(batch: _Batch, labels: int, annotators: int) -> dict[str, Any
     pair_offset = np.concatenate(([0], np.cumsum(m * (m - 1) // 2)[:-1]))
     first, second = _cross_record_pairs(span_rec, global_start, global_end)
     rec_first, rec_second = span_rec[first], span_rec[second]
-    mm, low, high = m[rec_article[rec_first]], slot[rec_first], slot[rec_second]
-    pair = pair_offset[rec_article[rec_first]] + low * mm - low * (low + 1) // 2 + (high - low - 1)
+    pair = _pair_number(pair_offset, m, span_article[first], slot[rec_first], slot[rec_second])
     same_label = label[first] == label[second]
     same_extent = (batch.span_start[first] == batch.span_start[second]) & (
         batch.span_end[first] == batch.span_end[second]
@@ -875,11 +874,8 @@ def _measure_batch(batch: _Batch, labels: int, annotators: int) -> dict[str, Any
         (first * rows + slot[rec_second])[same_label], (second * rows + slot[rec_first])[same_label], spans * rows
     )
     matched_span = matched // rows
-    matched_pair = (
-        pair_offset[span_article[matched_span]]
-        + slot[span_rec[matched_span]] * m[span_article[matched_span]]
-        - slot[span_rec[matched_span]] * (slot[span_rec[matched_span]] + 1) // 2
-        + (matched % rows - slot[span_rec[matched_span]] - 1)
+    matched_pair = _pair_number(
+        pair_offset, m, span_article[matched_span], slot[span_rec[matched_span]], matched % rows
     )
     overlap = np.bincount(matched_pair * labels + label[matched_span], minlength=pairs * labels)
     rec_counts = np.bincount(span_rec * labels + label, minlength=len(rec_article) * labels).reshape(-1, labels)
@@ -908,6 +904,13 @@ def _measure_batch(batch: _Batch, labels: int, annotators: int) -> dict[str, Any
     }
     part.update(_token_measures(batch, m, slot, first_record, base, labels, annotators))
     return part
+
+
+def _pair_number(
+    pair_offset: np.ndarray, m: np.ndarray, article: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> np.ndarray:
+    """The number of the record pair (slots ``low < high`` of ``article``) in ``_pairs_within``'s order."""
+    return pair_offset[article] + low * m[article] - low * (low + 1) // 2 + (high - low - 1)
 
 
 def _judgements(
