@@ -28,6 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from annotate import agreement as agreement_stage
 from annotate import corpus as corpus_stage
 from annotate import imports as imports_stage
 from annotate import prelabel as prelabel_stage
@@ -55,6 +56,7 @@ The pipeline, one command per stage:
   annotate push --project NAME  send the tasks to a Label Studio project (only what is missing)
   annotate pull --project NAME  fetch the annotations back, save the raw export, import it
   annotate import EXPORT.json   import a JSON export made in the Label Studio UI
+  annotate agreement            inter-annotator agreement on the submitted annotations
 
 \b
 Exit codes: 0 done; 1 bad input (the message names the file and the fix); 2 bad command line;
@@ -362,7 +364,10 @@ def prelabel_score(
     out.print(table)
 
 
-def _figure(value: float | int | None) -> str:
+def _figure(value: float | int | dict | None) -> str:
+    """A figure for a table: 3 decimals, ``n/a`` when undefined (``{"value": None, ...}`` too)."""
+    if isinstance(value, dict):
+        value = value.get("value")
     if value is None:
         return "n/a"
     return f"{value:.3f}" if isinstance(value, float) else str(value)
@@ -611,6 +616,143 @@ def _report_import(summary: imports_stage.ImportSummary, as_json: bool, extra: d
     for reason, count in report["annotations"]["quarantined_by_reason"].items():
         typer.echo(f"  quarantined ({reason}): {count}")
     typer.echo("The figures add up." if summary.balanced else "WARNING: the figures do not add up; please report this.")
+
+
+# -- agreement --------------------------------------------------------------------------------------
+
+
+@app.command("agreement")
+@one_line_errors
+def agreement_command(
+    workspace: WorkspaceOption = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print the whole report as JSON instead of tables.")] = False,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Also write the JSON report to this file.")] = None,
+    png: Annotated[
+        str | None,
+        typer.Option(
+            "--png", help="Draw the pair heatmap and the confusion matrix: into a FOLDER/ or as PREFIX-*.png."
+        ),
+    ] = None,
+    resamples: Annotated[
+        int, typer.Option(min=0, help="Bootstrap resamples of articles for the 95% intervals (0: none).")
+    ] = agreement_stage.DEFAULT_RESAMPLES,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap's random generator.")] = agreement_stage.DEFAULT_SEED,
+) -> None:
+    """Inter-annotator agreement: span F1, kappas, alphas, alpha_U, with 95% intervals and disagreements.
+
+    Example:
+
+    \b
+        annotate agreement --png figures/ --out agreement.json
+        annotate agreement --json --resamples 2000 --seed 7
+    """
+    ws = open_workspace(workspace)
+    figures = agreement_stage.report(ws, resamples=resamples, seed=seed)
+    if out_path is not None:
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        out_path.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    drawn = agreement_stage.draw_png(figures, png) if png is not None else []
+    if as_json:
+        print_json(figures)
+    else:
+        _print_agreement(figures)
+    for path in [*([out_path] if out_path else []), *drawn]:
+        typer.echo(f"Wrote {path}", err=as_json)
+
+
+def _print_agreement(figures: dict) -> None:
+    records = figures["records"]
+    excluded = ", ".join(f"{reason} {count}" for reason, count in records["excluded"].items() if count) or "none"
+    names = ", ".join(f"{a['name']} ({a['articles']})" for a in figures["annotators"]) or "none"
+    typer.echo(
+        f"{figures['documents']} article(s) with two or more annotators; annotators (articles): {names}. "
+        f"Records read {records['read']}, left out: {excluded}; "
+        f"articles with one annotator: {records['articles_with_one_annotator']}."
+    )
+    span, unitizing, token = figures["span_f1"], figures["unitizing_alpha"], figures["token"]
+    table = Table(title="Span agreement (F1 pooled over annotator pairs; alpha_U)")
+    for column in ("label", "strict F1", "overlap F1", "alpha_U"):
+        table.add_column(column, justify="left" if column == "label" else "right")
+    table.add_row(
+        "all", *(_figure(f) for f in (span["strict"]["micro"], span["overlap"]["micro"], unitizing["overall"]))
+    )
+    table.add_row("95% interval", *(_interval(f["ci95"]) for f in (span["strict"], span["overlap"], unitizing)))
+    for label in figures["labels"]:
+        rows = (span["strict"]["per_label"][label], span["overlap"]["per_label"][label], unitizing["per_label"][label])
+        table.add_row(label, *(_figure(f) for f in rows))
+    out.print(table)
+    pairs = Table(title="Annotator pairs")
+    for column in ("a", "b", "articles", "strict F1", "overlap F1", "Cohen's kappa (tokens)"):
+        pairs.add_column(column, justify="left" if column in ("a", "b") else "right", no_wrap=True)
+    kappas = {(k["a"], k["b"]): k for k in token["cohen_kappa"]["pairs"]}
+    for strict, overlap in zip(span["strict"]["pairs"], span["overlap"]["pairs"], strict=True):
+        kappa = kappas.get((strict["a"], strict["b"]), {"value": None})
+        pairs.add_row(
+            strict["a"], strict["b"], str(strict["articles"]), *(_figure(f) for f in (strict, overlap, kappa))
+        )
+    out.print(pairs)
+    fleiss, alpha, labelled = token["fleiss_kappa"], token["krippendorff_alpha"], token["krippendorff_alpha_labelled"]
+    typer.echo(
+        f"Tokens: {token['tokens']} ({token['labelled_tokens']} labelled by someone). "
+        f"Fleiss' kappa {_figure(fleiss)} ({fleiss['raters']} annotators, {fleiss['articles']} articles); "
+        f"Krippendorff's alpha {_figure(alpha)} {_interval(alpha['ci95'])}, "
+        f"on labelled tokens {_figure(labelled)} {_interval(labelled['ci95'])}."
+    )
+    _print_disagreements(figures["disagreements"])
+
+
+def _print_disagreements(disagreements: dict) -> None:
+    classes = agreement_stage.CLASSES
+    table = Table(
+        title="Each annotator's spans as each other annotator saw them",
+        caption="both: another label and another extent; miss: nothing overlapping",
+    )
+    for column in (
+        "annotator",
+        "articles",
+        "spans",
+        "strict",
+        "overlap",
+        "matched",
+        "label",
+        "boundary",
+        "both",
+        "miss",
+    ):
+        table.add_column(column, justify="left" if column == "annotator" else "right", no_wrap=True)
+    for row in disagreements["per_annotator"]:
+        figures = (_figure(row["strict_f1"]), _figure(row["overlap_f1"]))
+        table.add_row(
+            row["annotator"], str(row["articles"]), str(row["spans"]), *figures, *(str(row[c]) for c in classes)
+        )
+    table.add_row("all", "", "", "", "", *(str(disagreements[c]) for c in classes))
+    out.print(table)
+    confusion = disagreements["confusion"]
+    matrix = Table(title="Labels given to the same extent (rows: one annotator; columns: another)")
+    matrix.add_column("")
+    for column in confusion["columns"]:
+        matrix.add_column(column, justify="right")
+    for label, row in zip(confusion["rows"], confusion["matrix"], strict=True):
+        matrix.add_row(label, *(str(count) for count in row))
+    out.print(matrix)
+    if disagreements["lowest_articles"]:
+        lowest = Table(title="Articles with the lowest agreement")
+        for column in ("article", "title", "spans", "strict", "overlap", "alpha_U"):
+            lowest.add_column(column, justify="left" if column in ("article", "title") else "right", no_wrap=True)
+        for row in disagreements["lowest_articles"]:
+            figures = (_figure(row[key]) for key in ("strict_f1", "overlap_f1", "unitizing_alpha"))
+            lowest.add_row(row["article_id"], _shorten(row["title"], 18), str(row["spans"]), *figures)
+        out.print(lowest)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _interval(interval: dict) -> str:
+    if interval.get("low") is None:
+        return f"(no interval: {interval['reason']})"
+    return f"[{interval['low']:.3f}, {interval['high']:.3f}]"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -100,6 +100,14 @@ class Messages:
         "Export the project as JSON (not JSON_MIN or CSV). Nothing was imported."
     )
 
+    # agreement
+    AGREEMENT_NO_ANNOTATIONS = (
+        "No annotations yet: {path} is missing or empty. Run `annotate import EXPORT.json` or `annotate pull` first."
+    )
+
+    # optional parts
+    MISSING_PACKAGE = "The {package} package is not installed. Install it: pip install {package}"
+
 
 class AnnotateError(Exception):
     """An error the user can fix; ``str()`` is the one line to print."""

@@ -33,6 +33,7 @@ def test_the_commands_are_the_ones_documented():
     assert COMMANDS == sorted(
         [
             ("init",),
+            ("agreement",),
             ("schema", "check"),
             ("schema", "config"),
             ("schema", "tags"),
