@@ -1,6 +1,6 @@
 # The two README commands. Each makes the virtual environment it needs (in .venv) and runs one job.
 #   make demo   ingest the bundled corpus, build pre-annotated tasks, start the local Label Studio, push the
-#               tasks to it, and import the bundled (simulated) annotations
+#               tasks to it, import the bundled (simulated) annotations and print their agreement
 #   make test   lint, then run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -24,6 +24,7 @@ demo: $(VENV)/.installed
 	$(BIN)/annotate studio up
 	$(BIN)/annotate push --project conflict-events
 	$(BIN)/annotate import corpus/simulated/label-studio-export.json
+	$(BIN)/annotate agreement
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check annotate tests benchmarks scripts

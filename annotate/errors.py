@@ -53,9 +53,10 @@ class Messages:
     CORPUS_MISSING = "{path} does not exist. Check the path."
     CORPUS_STRICT = "--strict: {count} record(s) would be skipped (listed above); nothing was written."
     CORPUS_EMPTY = "The corpus {path} is empty. Add articles first: `annotate corpus add PATH`."
-    CORPUS_BAD_RECORD = (
-        "{path} line {line}: {problem}. The corpus file is damaged; restore it or re-run `annotate corpus add`."
-    )
+    RECORDS_DAMAGED = "{path} line {line}: {problem}. The file is damaged; {fix}."
+    FIX_CORPUS = "restore it or re-run `annotate corpus add`"
+    FIX_ANNOTATIONS = "restore it, or delete it and re-run `annotate import` (or `annotate pull`)"
+    FIX_ANY = "restore it from a backup"
 
     # gold files for scoring the pre-annotator
     GOLD_BAD_RECORD = "{path} line {line}: {problem}. {fix}"

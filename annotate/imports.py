@@ -451,7 +451,7 @@ def _origin_id(record: dict[str, Any]) -> int:
 
 
 def _read(path: Path) -> Iterator[dict[str, Any]]:
-    return read_jsonl(path) if path.exists() else iter(())
+    return read_jsonl(path, Messages.FIX_ANNOTATIONS) if path.exists() else iter(())
 
 
 class Quarantine:

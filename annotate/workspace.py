@@ -89,7 +89,7 @@ class Workspace:
     def read_articles(self) -> Iterator[dict[str, Any]]:
         """Stream the corpus, one article dict at a time (nothing if the corpus is empty)."""
         if self.articles_path.exists():
-            yield from read_jsonl(self.articles_path)
+            yield from read_jsonl(self.articles_path, Messages.FIX_CORPUS)
 
     def read_annotations(self) -> Iterator[dict[str, Any]]:
         """Stream the annotation records (nothing before the first import).
@@ -104,7 +104,7 @@ class Workspace:
              "origin": {"project": int | None, "task": int, "annotation": int}}
         """
         if self.annotations_path.exists():
-            yield from read_jsonl(self.annotations_path)
+            yield from read_jsonl(self.annotations_path, Messages.FIX_ANNOTATIONS)
 
 
 def open_workspace(root: Path | str = ".") -> Workspace:
@@ -168,8 +168,8 @@ def atomic_write(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
         raise
 
 
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Stream the records of a JSON Lines file this tool wrote; a damaged line is an error."""
+def read_jsonl(path: Path, fix: str = Messages.FIX_ANY) -> Iterator[dict[str, Any]]:
+    """Stream the records of a JSON Lines file this tool wrote; a damaged line is an error saying ``fix``."""
     with path.open("rb") as stream, jsonlines.Reader(stream, loads=orjson.loads) as reader:
         lines_read = 0
         try:
@@ -178,7 +178,9 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
                 yield record
         except jsonlines.InvalidLineError as exc:
             problem = str(exc).split(" (")[0]
-            raise AnnotateError(Messages.CORPUS_BAD_RECORD, path=path, line=lines_read + 1, problem=problem) from None
+            raise AnnotateError(
+                Messages.RECORDS_DAMAGED, path=path, line=lines_read + 1, problem=problem, fix=fix
+            ) from None
 
 
 def jsonl_writer(out: IO[bytes]) -> jsonlines.Writer:

@@ -73,6 +73,7 @@ def test_top_level_help_shows_the_pipeline_in_order(cli):
         "annotate push",
         "annotate pull",
         "annotate import",
+        "annotate agreement",
     ]
     positions = [result.stdout.index(step) for step in steps]
     assert positions == sorted(positions)

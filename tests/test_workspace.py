@@ -69,5 +69,7 @@ def test_a_damaged_line_in_a_workspace_file_names_the_line(tmp_path):
     path.write_text('{"id": "a"}\n{"id": "b"}\n{"id": \n', encoding="utf-8")
     records = read_jsonl(path)
     assert [next(records)["id"], next(records)["id"]] == ["a", "b"]
-    with pytest.raises(AnnotateError, match=r"articles.jsonl line 3: .*The corpus file is damaged"):
+    with pytest.raises(
+        AnnotateError, match=r"articles.jsonl line 3: .*damaged; restore it or re-run `annotate corpus add`"
+    ):
         next(records)
