@@ -69,7 +69,11 @@ def test_a_damaged_line_in_a_workspace_file_names_the_line(tmp_path):
     path.write_text('{"id": "a"}\n{"id": "b"}\n{"id": \n', encoding="utf-8")
     records = read_jsonl(path)
     assert [next(records)["id"], next(records)["id"]] == ["a", "b"]
-    with pytest.raises(
-        AnnotateError, match=r"articles.jsonl line 3: .*damaged; restore it or re-run `annotate corpus add`"
-    ):
+    with pytest.raises(AnnotateError, match=r"articles.jsonl line 3: .*The file is damaged; restore it from a backup"):
         next(records)
+
+
+def test_a_damaged_corpus_says_how_to_rebuild_it(workspace):
+    workspace.articles_path.write_text('{"id": "a"}\n{"id": \n', encoding="utf-8")
+    with pytest.raises(AnnotateError, match=r"line 2: .*re-run `annotate corpus add`"):
+        list(workspace.read_articles())
