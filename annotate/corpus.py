@@ -19,6 +19,7 @@ import shutil
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -370,12 +371,7 @@ def add(
     """
     files = input_files(paths)
     summary = AddSummary(files=len(files))
-    seen = _stored_hashes(workspace)
-    with atomic_write(workspace.articles_path, "wb") as out:
-        if workspace.articles_path.exists():
-            with workspace.articles_path.open("rb") as existing:
-                shutil.copyfileobj(existing, out)
-        writer = jsonl_writer(out)
+    with _appending(workspace) as corpus:
         for path in files:
             total = input_size(path)
 
@@ -388,37 +384,53 @@ def add(
                 if raw.problem is not None or raw.fields is None:
                     _skip(summary, Skipped(workspace.relative(path), raw.where, raw.problem or "unreadable"), on_skip)
                     continue
-                article = make_article(raw.fields, default_source=source)
-                key = _dedup_key(article["sha256"])
-                if key in seen:
+                if corpus.add(make_article(raw.fields, default_source=source)):
+                    summary.added += 1
+                else:
                     summary.duplicates += 1
-                    continue
-                seen.add(key)
-                writer.write(article)
-                summary.added += 1
         if strict and summary.skipped:
             raise AnnotateError(Messages.CORPUS_STRICT, ExitCode.STRICT, count=summary.skipped)
-    summary.corpus_size = len(seen)
+    summary.corpus_size = corpus.size
     return summary
 
 
 def append_articles(workspace: Workspace, articles: Iterable[dict[str, Any]]) -> int:
     """Add articles made with ``make_article`` (e.g. from a foreign Label Studio export) that the
     corpus does not hold yet; returns how many were added."""
+    with _appending(workspace) as corpus:
+        return sum(corpus.add(article) for article in articles)
+
+
+class _Appender:
+    """Adds an article to the corpus being rewritten unless the corpus holds its text already."""
+
+    def __init__(self, writer: Any, seen: set[bytes]):
+        self.writer = writer
+        self.seen = seen
+
+    @property
+    def size(self) -> int:
+        return len(self.seen)
+
+    def add(self, article: dict[str, Any]) -> bool:
+        key = _dedup_key(article["sha256"])
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        self.writer.write(article)
+        return True
+
+
+@contextmanager
+def _appending(workspace: Workspace) -> Iterator[_Appender]:
+    """The corpus, copied into a new file that new articles are appended to and that replaces it
+    at the end; an exception inside leaves the corpus as it was."""
     seen = _stored_hashes(workspace)
-    added = 0
     with atomic_write(workspace.articles_path, "wb") as out:
         if workspace.articles_path.exists():
             with workspace.articles_path.open("rb") as existing:
                 shutil.copyfileobj(existing, out)
-        writer = jsonl_writer(out)
-        for article in articles:
-            key = _dedup_key(article["sha256"])
-            if key not in seen:
-                seen.add(key)
-                writer.write(article)
-                added += 1
-    return added
+        yield _Appender(jsonl_writer(out), seen)
 
 
 def _skip(summary: AddSummary, skipped: Skipped, on_skip: Callable[[Skipped], None] | None) -> None:

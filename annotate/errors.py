@@ -83,6 +83,7 @@ class Messages:
     STUDIO_UNREACHABLE = "Cannot reach Label Studio at {url}. Is it running? (`annotate studio status`)"
     STUDIO_API_ERROR = "Label Studio at {url} answered with HTTP {status}. See its log."
     STUDIO_REQUEST_FAILED = "Label Studio refused the request (HTTP {status}): {said}."
+    STUDIO_BAD_EXPORT = "Label Studio's export endpoint sent something other than a JSON list of tasks: {start!r}."
     PROJECT_MISSING = "There is no project '{title}' on {url}. Push to it first: `annotate push --project '{title}'`."
     PROJECT_AMBIGUOUS = "{url} has several projects titled '{title}' (ids {ids}). Rename all but one in Label Studio."
     PROJECT_CONFIG_DIFFERS = (

@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from label_studio_sdk.core.api_error import ApiError
-
+from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.imports import ImportSummary, import_export
 from annotate.studio import Studio
 from annotate.workspace import Workspace
@@ -95,7 +94,7 @@ def _array_items(body: bytes) -> bytes:
     """The inside of a JSON array, brackets and outer whitespace removed."""
     inner = body.strip()
     if not (inner.startswith(b"[") and inner.endswith(b"]")):
-        raise ApiError(status_code=200, body=f"the export endpoint sent no JSON array: {inner[:80]!r}")
+        raise AnnotateError(Messages.STUDIO_BAD_EXPORT, ExitCode.ENVIRONMENT, start=inner[:80])
     return inner[1:-1].strip()
 
 

@@ -27,13 +27,12 @@ from simulation import (
     Simulation,
     make_annotators,
     rng_for,
-    span_problem,
     write_jsonl,
 )
 
 from annotate import corpus
 from annotate.spans import Span
-from annotate.tasks import article_task
+from annotate.tasks import article_task, offset_problem
 
 REPO = Path(__file__).resolve().parent.parent
 ARTICLES = (REPO / "seeds", REPO / "corpus" / "bundled")  # the order of the README's `corpus add` commands
@@ -73,7 +72,7 @@ def checked_reference(article: dict[str, Any], reference: dict[str, list[Span]])
     if spans is None:
         raise SystemExit(f"article {article['id']} ({article['title']!r}) has no reference spans")
     for span in spans:
-        problem = span_problem(span, article["text"])
+        problem = offset_problem(span, article["text"])
         if problem:
             raise SystemExit(f"article {article['id']}: reference span {tuple(span)} does not fit its text: {problem}")
     return spans

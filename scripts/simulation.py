@@ -26,6 +26,7 @@ from typing import IO, Any
 
 from annotate.schema import FROM_NAME, TO_NAME
 from annotate.spans import Span
+from annotate.tasks import offset_problem
 
 # -- annotators -------------------------------------------------------------------------------------
 
@@ -242,15 +243,6 @@ def extra_candidates(text: str, taken: Iterable[Span]) -> list[Span]:
     return found
 
 
-def span_problem(span: Span, text: str) -> str | None:
-    if not 0 <= span.start < span.end <= len(text):
-        return f"offsets {span.start}:{span.end} outside 0..{len(text)}"
-    covered = text[span.start : span.end]
-    if covered != covered.strip():
-        return f"{covered!r} starts or ends with whitespace"
-    return None
-
-
 def perturb(
     text: str, reference: Sequence[Span], profile: Profile, rng: random.Random
 ) -> tuple[list[Span], list[Noise]]:
@@ -280,7 +272,7 @@ def perturb(
                     break
         if changed is not None:
             others = spans + reference[index + 1 :]
-            if span_problem(changed, text) is None and not any(changed.overlaps(other) for other in others):
+            if offset_problem(changed, text) is None and not any(changed.overlaps(other) for other in others):
                 noise.append(Noise(kind, span, changed))
                 span = changed
         spans.append(span)
