@@ -322,3 +322,16 @@ def test_help_never_shows_the_api_key_from_the_environment(cli, monkeypatch):
 def test_credentials_never_show_in_repr():
     credentials = studio.Credentials("http://127.0.0.1:1", "a@b", "pass-word-value", "token-value")
     assert "pass-word-value" not in repr(credentials) and "token-value" not in repr(credentials)
+
+
+def test_down_stops_the_server_process_group_and_forgets_its_pid(cli, workspace):
+    # a stand-in for the server: a process group whose leader has a child, as Label Studio's has
+    leader = subprocess.Popen(["sh", "-c", "sleep 300 & wait"], start_new_session=True)
+    studio.studio_dir(workspace).mkdir(parents=True)
+    (studio.studio_dir(workspace) / "server.pid").write_text(str(leader.pid))
+    result = cli("studio", "down", workspace=workspace)
+    assert result.exit_code == 0 and "not running" in result.stdout
+    leader.wait(timeout=10)  # already reaped by `down`: it waited for its child
+    with pytest.raises(ProcessLookupError):
+        os.killpg(leader.pid, 0)
+    assert not (studio.studio_dir(workspace) / "server.pid").exists()
