@@ -332,6 +332,21 @@ def test_down_stops_the_server_process_group_and_forgets_its_pid(cli, workspace)
     result = cli("studio", "down", workspace=workspace)
     assert result.exit_code == 0 and "not running" in result.stdout
     leader.wait(timeout=10)  # already reaped by `down`: it waited for its child
-    with pytest.raises(ProcessLookupError):
-        os.killpg(leader.pid, 0)
+    deadline = time.monotonic() + 10
+    while living_in_group(leader.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert living_in_group(leader.pid) == []
     assert not (studio.studio_dir(workspace) / "server.pid").exists()
+
+
+def living_in_group(group: int) -> list[int]:
+    """Processes of a process group that are neither gone nor zombies (from /proc)."""
+    living = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            state, _parent, pgrp = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError):
+            continue
+        if int(pgrp) == group and state != "Z":
+            living.append(int(stat.parent.name))
+    return living
