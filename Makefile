@@ -25,6 +25,7 @@ demo: $(VENV)/.installed
 	$(BIN)/annotate push --project conflict-events
 	$(BIN)/annotate import corpus/simulated/label-studio-export.json
 	$(BIN)/annotate agreement
+	$(BIN)/annotate studio status
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check annotate tests benchmarks scripts
