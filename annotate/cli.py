@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import httpx
 import typer
 from label_studio_sdk.core.api_error import ApiError
 from rich.console import Console
@@ -36,7 +37,7 @@ from annotate import pull as pull_stage
 from annotate import push as push_stage
 from annotate import studio as studio_stage
 from annotate import tasks as tasks_stage
-from annotate.errors import AnnotateError, ExitCode
+from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import load_schema
 from annotate.workspace import init_workspace, open_workspace
 
@@ -114,6 +115,9 @@ def one_line_errors(command: F) -> F:
         except ApiError as exc:
             typer.echo(f"Error: {studio_stage.describe_api_error(exc)}", err=True)
             raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
+        except httpx.HTTPError as exc:  # the server went away mid-way (connection refused, reset, timeout)
+            typer.echo(f"Error: {Messages.STUDIO_CONNECTION_LOST.format(problem=type(exc).__name__)}", err=True)
+            raise typer.Exit(int(ExitCode.ENVIRONMENT)) from None
         except OSError as exc:
             typer.echo(f"Error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
             raise typer.Exit(int(ExitCode.BAD_INPUT)) from None

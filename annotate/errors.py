@@ -82,6 +82,10 @@ class Messages:
     )
     STUDIO_UNREACHABLE = "Cannot reach Label Studio at {url}. Is it running? (`annotate studio status`)"
     STUDIO_API_ERROR = "Label Studio at {url} answered with HTTP {status}. See its log."
+    STUDIO_CONNECTION_LOST = (
+        "Lost the connection to Label Studio ({problem}). Start it again (`annotate studio up`) and re-run "
+        "the command: push and pull finish what was left, without duplicates."
+    )
     STUDIO_REQUEST_FAILED = "Label Studio refused the request (HTTP {status}): {said}."
     STUDIO_BAD_EXPORT = "Label Studio's export endpoint sent something other than a JSON list of tasks: {start!r}."
     PROJECT_MISSING = "There is no project '{title}' on {url}. Push to it first: `annotate push --project '{title}'`."

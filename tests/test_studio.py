@@ -17,7 +17,7 @@ import pytest
 from annotate import corpus, studio, tasks
 from annotate.pull import pull
 from annotate.push import push
-from annotate.workspace import read_jsonl
+from annotate.workspace import init_workspace, read_jsonl
 
 from .conftest import LiveStudio
 
@@ -178,6 +178,48 @@ def test_a_push_killed_mid_way_is_finished_by_the_next_one(label_studio, workspa
     assert report["already_there"] >= count and report["already_there"] + report["pushed"] == 200
     ids = [task.data["article_id"] for task in server_tasks(label_studio, label_studio.studio.project(name).id)]
     assert len(ids) == 200 == len(set(ids))
+
+
+def test_a_push_whose_server_is_killed_is_finished_after_a_restart(workspace, tmp_path, tmp_path_factory, cli):
+    """Its own server (the session's stays up): killed with SIGKILL mid-push, started again, pushed again."""
+    articles = tmp_path / "many"
+    articles.mkdir()
+    for n in range(200):
+        (articles / f"{n:03d}.txt").write_text(f"Report {n}\n\nA mortar round hit block {n} of the camp.")
+    corpus.add(workspace, [articles])
+    tasks.build(workspace)
+    home = init_workspace(tmp_path_factory.mktemp("doomed-studio") / "home")
+    studio.up(home, port=18090)
+    try:
+        credentials = studio.read_credentials(home)
+        live = studio.connect(None, credentials.url, credentials.token)
+        name = title()
+        command = [sys.executable, "-m", "annotate.cli", "push", "--project", name, "--batch-size", "1"]
+        command += ["--url", credentials.url, "--api-key", credentials.token, "--workspace", str(workspace.root)]
+        pusher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        count = 0
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and pusher.poll() is None:
+            project = live.find_project(name)
+            count = len(list(live.tasks(project.id, include="id"))) if project else 0
+            if count >= 10:
+                os.killpg(int((studio.studio_dir(home) / "server.pid").read_text()), signal.SIGKILL)
+                break
+            time.sleep(0.1)
+        _, stderr = pusher.communicate(timeout=120)
+        assert 10 <= count < 200, "the server was not killed mid-push"
+        assert pusher.returncode == 3 and stderr.startswith("Error: Lost the connection to Label Studio")
+        assert stderr.count("\n") == 1 and "re-run" in stderr
+        studio.up(home)
+        credentials = studio.read_credentials(home)
+        result = cli("push", "--project", name, "--json", "--url", credentials.url, "--api-key", credentials.token,
+                     workspace=workspace)  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        live = studio.connect(None, credentials.url, credentials.token)
+        ids = [task.data["article_id"] for task in live.tasks(live.project(name).id)]
+        assert len(ids) == 200 == len(set(ids))
+    finally:
+        studio.down(home)
 
 
 # -- the round trip ------------------------------------------------------------------------------------
