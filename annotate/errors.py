@@ -94,6 +94,13 @@ class Messages:
         "Project '{title}' has another labeling config than the schema: {differences}. "
         "Pass --update-config to replace it with the schema's, or push to another project."
     )
+    TASKS_DAMAGED = (
+        "{path}: not valid JSON at task {number} ({problem}). Rebuild it: `annotate tasks build --prelabel`."
+    )
+    TASKS_BAD_TASK = (
+        "{path}: task {number} has no data.text, data.article_id and data.sha256, so it cannot be pushed "
+        "idempotently. Rebuild the file: `annotate tasks build --prelabel`."
+    )
     TASKS_MISSING = "{path} does not exist. Build the tasks first: `annotate tasks build --prelabel`."
 
     # Label Studio exports

@@ -94,8 +94,18 @@ def read_tasks(workspace: Workspace) -> Iterator[dict[str, Any]]:
     """Stream the task file ``annotate tasks build`` wrote."""
     if not workspace.tasks_path.exists():
         raise AnnotateError(Messages.TASKS_MISSING, path=workspace.relative(workspace.tasks_path))
+    shown = workspace.relative(workspace.tasks_path)
     with workspace.tasks_path.open("rb") as stream:
-        yield from ijson.items(stream, "item", use_float=True)
+        number = 0
+        try:
+            for number, task in enumerate(ijson.items(stream, "item", use_float=True), start=1):
+                data = task.get("data") if isinstance(task, dict) else None
+                if not isinstance(data, dict) or not {"text", "article_id", "sha256"} <= data.keys():
+                    raise AnnotateError(Messages.TASKS_BAD_TASK, path=shown, number=number)
+                yield task
+        except ijson.JSONError as exc:
+            problem = str(exc).splitlines()[0]
+            raise AnnotateError(Messages.TASKS_DAMAGED, path=shown, number=number + 1, problem=problem) from None
 
 
 def push(

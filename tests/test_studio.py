@@ -392,3 +392,15 @@ def living_in_group(group: int) -> list[int]:
         if int(pgrp) == group and state != "Z":
             living.append(int(stat.parent.name))
     return living
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [('[{"data": {"text": "x"}}]', "task 1 has no data.text, data.article_id"), ('[{"data": ', "not valid JSON")],
+)
+def test_a_damaged_task_file_is_refused_before_anything_is_pushed(label_studio, pushed_workspace, cli, content, said):
+    pushed_workspace.tasks_path.write_text(content, encoding="utf-8")
+    name = title()
+    result = cli("push", "--project", name, *label_studio.connection_args(), workspace=pushed_workspace)
+    assert result.exit_code == 1 and said in result.stderr and "annotate tasks build" in result.stderr
+    assert result.stderr.count("\n") == 1
