@@ -404,3 +404,13 @@ def test_a_damaged_task_file_is_refused_before_anything_is_pushed(label_studio, 
     result = cli("push", "--project", name, *label_studio.connection_args(), workspace=pushed_workspace)
     assert result.exit_code == 1 and said in result.stderr and "annotate tasks build" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_a_personal_access_token_works_as_well_as_a_legacy_token(label_studio, pushed_workspace, cli):
+    personal = label_studio.client.tokens.create().token  # a JWT refresh token, as the UI hands out
+    assert personal != label_studio.token and personal.count(".") == 2
+    name = title()
+    result = cli("push", "--project", name, "--json", "--url", label_studio.url, "--api-key", personal,
+                 workspace=pushed_workspace)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["pushed"] == 36 and personal not in result.stdout + result.stderr
