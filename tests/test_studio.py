@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 import os
 import signal
 import subprocess
@@ -150,28 +151,41 @@ def test_an_article_edited_on_the_server_is_reported_not_pushed_again(label_stud
     assert len(server_tasks(label_studio, project.id)) == 36
 
 
-def test_a_push_killed_mid_way_is_finished_by_the_next_one(label_studio, workspace, tmp_path, cli):
-    articles = tmp_path / "many"
-    articles.mkdir()
+def two_hundred_articles(workspace, folder: Path) -> None:
+    """Enough tasks that a push with one task per request can be caught mid-way."""
+    folder.mkdir()
     for n in range(200):
-        (articles / f"{n:03d}.txt").write_text(f"Report {n}\n\nShelling hit district {n} of the city overnight.")
-    corpus.add(workspace, [articles])
+        (folder / f"{n:03d}.txt").write_text(f"Report {n}\n\nShelling hit district {n} of the city overnight.")
+    corpus.add(workspace, [folder])
     tasks.build(workspace)
-    name = title()
+
+
+def push_and_kill_mid_way(workspace, connection: studio.Studio, key: str, name: str, kill) -> tuple[Any, int, str]:
+    """Run `annotate push` one task per request in a subprocess; call ``kill(process)`` once the
+    project holds 10 tasks. Returns the finished process, the count seen at the kill, its stderr."""
     command = [sys.executable, "-m", "annotate.cli", "push", "--project", name, "--batch-size", "1"]
-    command += [*label_studio.connection_args(), "--workspace", str(workspace.root)]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command += ["--url", connection.url, "--api-key", key, "--workspace", str(workspace.root)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     count = 0
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
-        project = label_studio.studio.find_project(name)
-        count = len(server_tasks(label_studio, project.id)) if project else 0
+        project = connection.find_project(name)
+        count = len(list(connection.tasks(project.id, include="id"))) if project else 0
         if count >= 10:
-            process.send_signal(signal.SIGKILL)
+            kill(process)
             break
         time.sleep(0.1)
-    process.wait()
-    assert process.returncode == -signal.SIGKILL and 10 <= count < 200, "the push was not interrupted mid-way"
+    _, stderr = process.communicate(timeout=120)
+    assert 10 <= count < 200, "the push was not interrupted mid-way"
+    return process, count, stderr
+
+
+def test_a_push_killed_mid_way_is_finished_by_the_next_one(label_studio, workspace, tmp_path, cli):
+    two_hundred_articles(workspace, tmp_path / "many")
+    name = title()
+    kill = operator.methodcaller("send_signal", signal.SIGKILL)
+    process, count, _ = push_and_kill_mid_way(workspace, label_studio.studio, label_studio.token, name, kill)
+    assert process.returncode == -signal.SIGKILL
     result = cli("push", "--project", name, "--json", *label_studio.connection_args(), workspace=workspace)
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
@@ -182,32 +196,18 @@ def test_a_push_killed_mid_way_is_finished_by_the_next_one(label_studio, workspa
 
 def test_a_push_whose_server_is_killed_is_finished_after_a_restart(workspace, tmp_path, tmp_path_factory, cli):
     """Its own server (the session's stays up): killed with SIGKILL mid-push, started again, pushed again."""
-    articles = tmp_path / "many"
-    articles.mkdir()
-    for n in range(200):
-        (articles / f"{n:03d}.txt").write_text(f"Report {n}\n\nA mortar round hit block {n} of the camp.")
-    corpus.add(workspace, [articles])
-    tasks.build(workspace)
+    two_hundred_articles(workspace, tmp_path / "many")
     home = init_workspace(tmp_path_factory.mktemp("doomed-studio") / "home")
     studio.up(home, port=18090)
     try:
         credentials = studio.read_credentials(home)
-        live = studio.connect(None, credentials.url, credentials.token)
         name = title()
-        command = [sys.executable, "-m", "annotate.cli", "push", "--project", name, "--batch-size", "1"]
-        command += ["--url", credentials.url, "--api-key", credentials.token, "--workspace", str(workspace.root)]
-        pusher = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        count = 0
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and pusher.poll() is None:
-            project = live.find_project(name)
-            count = len(list(live.tasks(project.id, include="id"))) if project else 0
-            if count >= 10:
-                os.killpg(int((studio.studio_dir(home) / "server.pid").read_text()), signal.SIGKILL)
-                break
-            time.sleep(0.1)
-        _, stderr = pusher.communicate(timeout=120)
-        assert 10 <= count < 200, "the server was not killed mid-push"
+
+        def kill_server(_pusher: Any) -> None:
+            os.killpg(int((studio.studio_dir(home) / "server.pid").read_text()), signal.SIGKILL)
+
+        connection = studio.connect(None, credentials.url, credentials.token)
+        pusher, _, stderr = push_and_kill_mid_way(workspace, connection, credentials.token, name, kill_server)
         assert pusher.returncode == 3 and stderr.startswith("Error: Lost the connection to Label Studio")
         assert stderr.count("\n") == 1 and "re-run" in stderr
         studio.up(home)
@@ -215,8 +215,8 @@ def test_a_push_whose_server_is_killed_is_finished_after_a_restart(workspace, tm
         result = cli("push", "--project", name, "--json", "--url", credentials.url, "--api-key", credentials.token,
                      workspace=workspace)  # fmt: skip
         assert result.exit_code == 0, result.stderr
-        live = studio.connect(None, credentials.url, credentials.token)
-        ids = [task.data["article_id"] for task in live.tasks(live.project(name).id)]
+        connection = studio.connect(None, credentials.url, credentials.token)
+        ids = [task.data["article_id"] for task in connection.tasks(connection.project(name).id)]
         assert len(ids) == 200 == len(set(ids))
     finally:
         studio.down(home)
