@@ -21,6 +21,7 @@ published values and those packages are the oracles in ``tests/test_agreement.py
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import itertools
 import math
@@ -28,7 +29,7 @@ import operator
 import sys
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -311,14 +312,6 @@ def _alpha(coincidences: np.ndarray, squared_differences: np.ndarray) -> float:
         return math.nan
     observed = float(coincidences.ravel() @ squared_differences.ravel())
     return 1 - (total - 1) * observed / expected
-
-
-def _nominal_alpha(total: float, diagonal: float, marginals: np.ndarray) -> float:
-    """Nominal alpha from sums: ``n`` pairable values, ``sum_c o_cc`` and the marginals ``n_c``."""
-    expected = total * total - float(np.dot(marginals, marginals))
-    if total < 2 or expected <= 0:
-        return math.nan
-    return 1 - (total - 1) * (total - diagonal) / expected
 
 
 def _fleiss(subjects: int, raters: int, agreeing_pairs: float, category_totals: np.ndarray) -> float:
@@ -738,6 +731,12 @@ class Measures:
     def documents(self) -> int:
         return len(self.ids)
 
+    @functools.cached_property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The per-article sums of ``_article_columns``, computed once (after ``finish``) for the
+        point figures, the lowest articles and the bootstrap."""
+        return _article_columns(self)
+
     def add(self, batch: _Batch, part: dict[str, Any]) -> None:
         offset = len(self.ids)
         part["rec_article"] = part["rec_article"] + offset
@@ -1096,7 +1095,7 @@ def bootstrap(measures: Measures, resamples: int = DEFAULT_RESAMPLES, seed: int 
         return {name: _no_interval("the bootstrap is off (resamples = 0)") for name in names}
     if measures.documents < 2:
         return {name: _no_interval("a bootstrap over articles needs at least two articles") for name in names}
-    columns = _article_columns(measures)
+    columns = measures.columns
     stacked = np.column_stack([column.reshape(measures.documents, -1) for column in columns.values()])
     widths = [column.reshape(measures.documents, -1).shape[1] for column in columns.values()]
     rng = np.random.default_rng(seed)
@@ -1134,6 +1133,7 @@ def _no_interval(reason: str) -> dict[str, Any]:
 # -- the report ---------------------------------------------------------------------------------------
 
 NO_UNITS = "no article has submitted annotations from two annotators"
+NO_VARIATION = "every token carries the same value: no disagreement is expected by chance"
 
 
 def report(
@@ -1196,22 +1196,27 @@ def _f1(matches: float, spans: float, reason: str, **extra: Any) -> dict[str, An
 def _span_f1(measures: Measures, kind: str, interval: dict) -> dict[str, Any]:
     arrays = measures.arrays
     matches, sizes = arrays[kind], arrays["sizes"]
-    nobody = NO_UNITS if not measures.documents else "nobody marked a span on the compared articles"
     pairs = []
     for a, b in sorted(set(zip(arrays["rp_a"].astype(int).tolist(), arrays["rp_b"].astype(int).tolist(), strict=True))):
         mine = (arrays["rp_a"] == a) & (arrays["rp_b"] == b)
         names = {"a": measures.annotators[a], "b": measures.annotators[b], "articles": int(mine.sum())}
         reason = "neither annotator marked a span on the articles both submitted"
         pairs.append(_f1(matches[mine].sum(), sizes[mine].sum(), reason, **names))
-    return {
-        "micro": _f1(matches.sum(), sizes.sum(), nobody),
-        "per_label": {
-            label: _f1(matches[:, index].sum(), sizes[:, index].sum(), _unused(measures))
-            for index, label in enumerate(measures.labels)
-        },
-        "pairs": pairs,
-        "ci95": interval,
+    micro, per_label = _overall_and_per_label(measures, matches, sizes, _f1)
+    return {"micro": micro, "per_label": per_label, "pairs": pairs, "ci95": interval}
+
+
+def _overall_and_per_label(
+    measures: Measures, first: np.ndarray, second: np.ndarray, figure: Callable[[float, float, str], dict[str, Any]]
+) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """A pooled figure of two by-label columns (summed over rows): over all labels, and per label."""
+    nobody = NO_UNITS if not measures.documents else "nobody marked a span on the compared articles"
+    overall = figure(first.sum(), second.sum(), nobody)
+    per_label = {
+        label: figure(first[:, index].sum(), second[:, index].sum(), _unused(measures))
+        for index, label in enumerate(measures.labels)
     }
+    return overall, per_label
 
 
 def _unused(measures: Measures) -> str:
@@ -1222,12 +1227,8 @@ def _token_figures(measures: Measures, intervals: dict[str, dict]) -> dict[str, 
     arrays = measures.arrays
     m = arrays["m"]
     tokens, labelled = int(arrays["tokens"].sum()), int(arrays["labelled_tokens"].sum())
-    columns = _article_columns(measures)
-    alpha = _nominal_alpha(columns["values"].sum(), columns["diagonal"].sum(), columns["counts"].sum(axis=0))
-    alpha_labelled = _nominal_alpha(
-        columns["labelled_values"].sum(), columns["labelled_diagonal"].sum(), columns["labelled_counts"].sum(axis=0)
-    )
-    no_variation = "every token carries the same value: no disagreement is expected by chance"
+    pooled = _figures_of({key: column.sum(axis=0) for key, column in measures.columns.items()})
+    alpha, alpha_labelled = pooled["token.krippendorff_alpha"], pooled["token.krippendorff_alpha_labelled"]
     return {
         "tokenizer": "BERT pre-tokenization: white space separates, each punctuation character is a token",
         "tokens": tokens,
@@ -1246,12 +1247,12 @@ def _token_figures(measures: Measures, intervals: dict[str, dict]) -> dict[str, 
         },
         "fleiss_kappa": _fleiss_figure(m, arrays),
         "krippendorff_alpha": {
-            **_figure(alpha, NO_UNITS if not tokens else no_variation, tokens=tokens),
+            **_figure(alpha, NO_UNITS if not tokens else NO_VARIATION, tokens=tokens),
             "ci95": intervals["token.krippendorff_alpha"],
         },
         "krippendorff_alpha_labelled": {
             **_figure(
-                alpha_labelled, "no token was labelled by anyone" if not labelled else no_variation, tokens=labelled
+                alpha_labelled, "no token was labelled by anyone" if not labelled else NO_VARIATION, tokens=labelled
             ),
             "ci95": intervals["token.krippendorff_alpha_labelled"],
         },
@@ -1269,7 +1270,7 @@ def _fleiss_figure(m: np.ndarray, arrays: dict[str, np.ndarray]) -> dict[str, An
     value = _fleiss(tokens, raters, float(arrays["agree"][mine].sum()), arrays["counts"][mine].sum(axis=0))
     return _figure(
         value,
-        "every token carries the same value: no disagreement is expected by chance" if tokens else "no tokens",
+        NO_VARIATION if tokens else "no tokens",
         raters=raters,
         articles=int(mine.sum()),
         tokens=tokens,
@@ -1278,20 +1279,12 @@ def _fleiss_figure(m: np.ndarray, arrays: dict[str, np.ndarray]) -> dict[str, An
 
 
 def _unitizing_figures(measures: Measures, interval: dict) -> dict[str, Any]:
-    observed, expected = measures.arrays["unit_observed"], measures.arrays["unit_expected"]
+    def alpha(observed: float, expected: float, reason: str) -> dict[str, Any]:
+        return _figure(1 - observed / expected if expected > 0 else math.nan, reason)
 
-    def alpha(o: float, e: float, reason: str) -> dict[str, Any]:
-        return _figure(1 - o / e if e > 0 else math.nan, reason)
-
-    nobody = NO_UNITS if not measures.documents else "nobody marked a span on the compared articles"
-    return {
-        "overall": alpha(observed.sum(), expected.sum(), nobody),
-        "per_label": {
-            label: alpha(observed[:, index].sum(), expected[:, index].sum(), _unused(measures))
-            for index, label in enumerate(measures.labels)
-        },
-        "ci95": interval,
-    }
+    arrays = measures.arrays
+    overall, per_label = _overall_and_per_label(measures, arrays["unit_observed"], arrays["unit_expected"], alpha)
+    return {"overall": overall, "per_label": per_label, "ci95": interval}
 
 
 def _disagreement_figures(measures: Measures, lowest: int) -> dict[str, Any]:
@@ -1332,13 +1325,10 @@ def _disagreement_figures(measures: Measures, lowest: int) -> dict[str, Any]:
 def _lowest_articles(measures: Measures, lowest: int) -> list[dict[str, Any]]:
     """The articles with the lowest strict F1 (ties: overlap F1, then id); undefined ones left out."""
     arrays = measures.arrays
-    columns = _article_columns(measures)
-    sizes = columns["sizes"]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        strict = 2 * columns["strict"] / sizes
-        overlap = 2 * columns["overlap"] / sizes
-        unitizing = 1 - columns["unit_observed"] / columns["unit_expected"]
-    candidates = np.flatnonzero(sizes > 0)
+    per_article = _figures_of(measures.columns)  # one value per article
+    strict, overlap = per_article["span_f1.strict"], per_article["span_f1.overlap"]
+    unitizing = per_article["unitizing_alpha"]
+    candidates = np.flatnonzero(measures.columns["sizes"] > 0)
     order = sorted(candidates.tolist(), key=lambda a: (strict[a], overlap[a], measures.ids[a]))[:lowest]
     rows = []
     for article in order:
