@@ -515,21 +515,20 @@ class _CountingReader:
         self.stream = stream
         self.progress = progress
         self.hash = hashlib.sha256()
-        self.offset = 0
+        self.previous = self.current = b""  # the last two chunks read: where a parse error is
+        self.window_start = 0  # byte offset of ``previous``
         self.lines_before_window = 0
-        self.window = b""
-        self.window_start = 0
+
+    @property
+    def offset(self) -> int:
+        return self.window_start + len(self.previous) + len(self.current)
 
     def read(self, size: int = READ_CHUNK) -> bytes:
         chunk = self.stream.read(size)
         self.hash.update(chunk)
-        if len(self.window) > 2 * READ_CHUNK:  # keep the last two chunks
-            cut = len(self.window) - READ_CHUNK
-            self.lines_before_window += self.window.count(b"\n", 0, cut)
-            self.window = self.window[cut:]
-            self.window_start += cut
-        self.window += chunk
-        self.offset += len(chunk)
+        self.lines_before_window += self.previous.count(b"\n")
+        self.window_start += len(self.previous)
+        self.previous, self.current = self.current, chunk
         if self.progress:
             self.progress(len(chunk))
         return chunk
@@ -537,16 +536,17 @@ class _CountingReader:
     def locate(self, message: str) -> tuple[int, int]:
         """Byte offset and line of a parse error, from yajl's context snippet in ``message``."""
         offset = self.offset
+        window = self.previous + self.current
         lines = message.splitlines()
         marker = next((i for i, line in enumerate(lines) if "(right here)" in line), None)
         if marker is not None and marker > 0 and "^" in lines[marker]:
             before = lines[marker - 1][: lines[marker].index("^")].lstrip()
             if before.strip():
                 pattern = re.escape(before.encode("utf-8", "replace")).replace(b"\\ ", rb"\s")
-                found = [m.end() for m in re.finditer(pattern, self.window)]
+                found = [m.end() for m in re.finditer(pattern, window)]
                 if found:
                     offset = self.window_start + found[-1]
-        line = self.lines_before_window + self.window.count(b"\n", 0, max(0, offset - self.window_start)) + 1
+        line = self.lines_before_window + window.count(b"\n", 0, max(0, offset - self.window_start)) + 1
         return offset, line
 
 
