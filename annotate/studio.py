@@ -10,6 +10,7 @@ local one. Projects are found by title; the SDK does the talking.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import importlib.util
 import json
 import os
@@ -49,6 +50,10 @@ class Credentials:
     password: str
     token: str
 
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
     def __repr__(self) -> str:  # never let a token reach a log through repr()
         return f"Credentials(url={self.url!r}, email={self.email!r}, password=***, token=***)"
 
@@ -69,20 +74,20 @@ class ServerStatus:
 # -- the local server ---------------------------------------------------------------------------------
 
 
-def studio_dir(workspace: Workspace) -> Path:
-    return workspace.root / ".studio"
-
-
 def credentials_path(workspace: Workspace) -> Path:
-    return studio_dir(workspace) / "credentials.json"
+    return workspace.studio_dir / "credentials.json"
 
 
-def _pid_path(workspace: Workspace) -> Path:
-    return studio_dir(workspace) / "server.pid"
+def pid_path(workspace: Workspace) -> Path:
+    return workspace.studio_dir / "server.pid"
 
 
 def log_path(workspace: Workspace) -> Path:
-    return studio_dir(workspace) / "server.log"
+    return workspace.studio_dir / "server.log"
+
+
+def data_dir(workspace: Workspace) -> Path:
+    return workspace.studio_dir / "data"
 
 
 def require_label_studio() -> None:
@@ -107,11 +112,15 @@ def _write_credentials(workspace: Workspace, credentials: Credentials) -> None:
 
 def _new_credentials(port: int) -> Credentials:
     return Credentials(
-        url=f"http://{HOST}:{port}",
+        url=_local_url(port),
         email=ADMIN_EMAIL,
         password=secrets.token_urlsafe(18),
         token=secrets.token_hex(20),  # the length and alphabet of Label Studio's own legacy tokens
     )
+
+
+def _local_url(port: int) -> str:
+    return f"http://{HOST}:{port}"
 
 
 def _free_port(preferred: int) -> int:
@@ -131,7 +140,7 @@ def _free_port(preferred: int) -> int:
 
 
 def _running_pid(workspace: Workspace) -> int | None:
-    path = _pid_path(workspace)
+    path = pid_path(workspace)
     if not path.exists():
         return None
     pid = int(path.read_text().strip() or 0)
@@ -152,7 +161,7 @@ def status(workspace: Workspace) -> ServerStatus:
         running=healthy,
         url=url,
         pid=pid if healthy else None,
-        data_dir=workspace.relative(studio_dir(workspace) / "data"),
+        data_dir=workspace.relative(data_dir(workspace)),
         credentials_file=workspace.relative(credentials_path(workspace)),
     )
 
@@ -170,7 +179,7 @@ def up(workspace: Workspace, port: int = DEFAULT_PORT, timeout: float = START_TI
     else:
         credentials = _reuse_port(workspace, credentials)
     process = _spawn(workspace, credentials)
-    _pid_path(workspace).write_text(str(process.pid))
+    pid_path(workspace).write_text(str(process.pid))
     _wait_until_ready(workspace, process, credentials, timeout)
     started = status(workspace)
     started.started = True
@@ -179,19 +188,17 @@ def up(workspace: Workspace, port: int = DEFAULT_PORT, timeout: float = START_TI
 
 def _reuse_port(workspace: Workspace, credentials: Credentials) -> Credentials:
     """Keep the recorded port when it is free; else move to a free one and record that."""
-    port = int(credentials.url.rsplit(":", 1)[1])
-    free = _free_port(port)
-    if free == port:
+    free = _free_port(credentials.port)
+    if free == credentials.port:
         return credentials
-    moved = Credentials(f"http://{HOST}:{free}", credentials.email, credentials.password, credentials.token)
+    moved = dataclasses.replace(credentials, url=_local_url(free))
     _write_credentials(workspace, moved)
     return moved
 
 
 def _spawn(workspace: Workspace, credentials: Credentials) -> subprocess.Popen[bytes]:
-    data_dir = studio_dir(workspace) / "data"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    port = credentials.url.rsplit(":", 1)[1]
+    data = data_dir(workspace)
+    data.mkdir(parents=True, exist_ok=True)
     # Secrets go through the environment, which Label Studio reads, never through argv (visible in ps).
     env = {
         **os.environ,
@@ -202,7 +209,7 @@ def _spawn(workspace: Workspace, credentials: Credentials) -> subprocess.Popen[b
     }
     command = [
         sys.executable, "-m", "label_studio.server", "start",
-        "--data-dir", str(data_dir), "--internal-host", HOST, "--port", port,
+        "--data-dir", str(data), "--internal-host", HOST, "--port", str(credentials.port),
         "--no-browser", "--enable-legacy-api-token", "--log-level", "WARNING",
     ]  # fmt: skip
     log = log_path(workspace).open("ab")
@@ -248,7 +255,7 @@ def down(workspace: Workspace, timeout: float = 30.0) -> ServerStatus:
     if pid is not None:
         _stop(pid, timeout)
     with contextlib.suppress(FileNotFoundError):
-        _pid_path(workspace).unlink()
+        pid_path(workspace).unlink()
     return status(workspace)
 
 

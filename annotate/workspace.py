@@ -80,6 +80,11 @@ class Workspace:
         """Raw Label Studio exports as pulled, never modified, named by their content's sha256."""
         return self.root / "exports"
 
+    @property
+    def studio_dir(self) -> Path:
+        """The local Label Studio's folder: its data, log, pid and credentials (see ``annotate.studio``)."""
+        return self.root / ".studio"
+
     def relative(self, path: Path) -> str:
         """``path`` as the user should see it: relative to the workspace when inside it."""
         with contextlib.suppress(ValueError):

@@ -204,7 +204,7 @@ def test_a_push_whose_server_is_killed_is_finished_after_a_restart(workspace, tm
         name = title()
 
         def kill_server(_pusher: Any) -> None:
-            os.killpg(int((studio.studio_dir(home) / "server.pid").read_text()), signal.SIGKILL)
+            os.killpg(int(studio.pid_path(home).read_text()), signal.SIGKILL)
 
         connection = studio.connect(None, credentials.url, credentials.token)
         pusher, _, stderr = push_and_kill_mid_way(workspace, connection, credentials.token, name, kill_server)
@@ -369,8 +369,8 @@ def test_credentials_never_show_in_repr():
 def test_down_stops_the_server_process_group_and_forgets_its_pid(cli, workspace):
     # a stand-in for the server: a process group whose leader has a child, as Label Studio's has
     leader = subprocess.Popen(["sh", "-c", "sleep 300 & wait"], start_new_session=True)
-    studio.studio_dir(workspace).mkdir(parents=True)
-    (studio.studio_dir(workspace) / "server.pid").write_text(str(leader.pid))
+    workspace.studio_dir.mkdir(parents=True)
+    studio.pid_path(workspace).write_text(str(leader.pid))
     result = cli("studio", "down", workspace=workspace)
     assert result.exit_code == 0 and "not running" in result.stdout
     leader.wait(timeout=10)  # already reaped by `down`: it waited for its child
@@ -378,7 +378,7 @@ def test_down_stops_the_server_process_group_and_forgets_its_pid(cli, workspace)
     while living_in_group(leader.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert living_in_group(leader.pid) == []
-    assert not (studio.studio_dir(workspace) / "server.pid").exists()
+    assert not studio.pid_path(workspace).exists()
 
 
 def living_in_group(group: int) -> list[int]:
