@@ -128,8 +128,12 @@ def one_line_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def json_text(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.write(json_text(data))
 
 
 @contextmanager
@@ -654,7 +658,7 @@ def agreement_command(
     figures = agreement_stage.report(ws, resamples=resamples, seed=seed)
     if out_path is not None:
         out_path.parent.mkdir(parents=True, exist_ok=True)
-        out_path.write_text(json.dumps(figures, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        out_path.write_text(json_text(figures), encoding="utf-8")
     drawn = agreement_stage.draw_png(figures, png) if png is not None else []
     if as_json:
         print_json(figures)

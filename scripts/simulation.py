@@ -99,10 +99,6 @@ def rng_for(seed: int, *names: object) -> random.Random:
 
 # -- noise ------------------------------------------------------------------------------------------
 
-SPAN_KINDS = ("miss", "label_swap", "extend", "shrink", "leading_the", "extra")
-TASK_KINDS = ("cancelled", "unassigned")
-NOISE_KINDS = SPAN_KINDS + TASK_KINDS
-
 # Which label an annotator mistakes a label for, with weights.
 CONFUSIONS = {
     "actor": (("casualty", 4), ("location", 1)),

@@ -32,6 +32,12 @@ def span_region(text: str, phrase: str, label: str, occurrence: int = 0) -> dict
     return region(start, start + len(phrase), label, phrase)
 
 
+def utf16_region(text: str, phrase: str, label: str) -> dict[str, Any]:
+    """The region a browser counting UTF-16 code units would send for the first ``phrase``."""
+    start = len(text[: text.index(phrase)].encode("utf-16-le")) // 2
+    return region(start, start + len(phrase.encode("utf-16-le")) // 2, label, phrase)
+
+
 def annotation(
     result: list[dict[str, Any]],
     completed_by: Any = 1,

@@ -145,15 +145,9 @@ def test_ground_truth_and_lead_time_are_recorded(workspace, articles, tmp_path):
 # -- repairs -------------------------------------------------------------------------------------------
 
 
-def utf16_region(text: str, phrase: str, label: str) -> dict[str, Any]:
-    """The region a browser counting UTF-16 code units would send for ``phrase``."""
-    start = len(text[: text.index(phrase)].encode("utf-16-le")) // 2
-    return ls.region(start, start + len(phrase.encode("utf-16-le")) // 2, label, phrase)
-
-
 def test_utf16_offsets_after_an_emoji_are_converted_and_reported(workspace, articles, tmp_path):
-    regions = [utf16_region(EMOJI, "Militants", "actor"), utf16_region(EMOJI, "two soldiers", "casualty")]
-    regions.append(utf16_region(EMOJI, "child", "casualty"))
+    regions = [ls.utf16_region(EMOJI, "Militants", "actor"), ls.utf16_region(EMOJI, "two soldiers", "casualty")]
+    regions.append(ls.utf16_region(EMOJI, "child", "casualty"))
     assert regions[1]["value"]["start"] != EMOJI.index("two soldiers")  # the shift is real
     export = ls.write(tmp_path / "e.json", [ls.task(articles["emoji"], [ls.annotation(regions, 1)])])
     report = run_import(workspace, export)

@@ -20,6 +20,7 @@ from annotate.pull import pull
 from annotate.push import push
 from annotate.workspace import init_workspace, read_jsonl
 
+from . import lsexport as ls
 from .conftest import LiveStudio
 
 
@@ -225,21 +226,6 @@ def test_a_push_whose_server_is_killed_is_finished_after_a_restart(workspace, tm
 # -- the round trip ------------------------------------------------------------------------------------
 
 
-def utf16_offsets(text: str, phrase: str) -> tuple[int, int]:
-    start = len(text[: text.index(phrase)].encode("utf-16-le")) // 2
-    return start, start + len(phrase.encode("utf-16-le")) // 2
-
-
-def region(start: int, end: int, label: str, text: str) -> dict[str, Any]:
-    value = {"start": start, "end": end, "text": text, "labels": [label]}
-    return {"value": value, "from_name": "label", "to_name": "text", "type": "labels", "origin": "manual"}
-
-
-def phrase_region(text: str, phrase: str, label: str) -> dict[str, Any]:
-    start = text.index(phrase)
-    return region(start, start + len(phrase), label, phrase)
-
-
 @pytest.fixture
 def annotated_project(label_studio, pushed_workspace) -> dict[str, Any]:
     """A pushed project annotated through the API as three users: what was posted, for comparison."""
@@ -255,7 +241,7 @@ def annotated_project(label_studio, pushed_workspace) -> dict[str, Any]:
     for user_index, user in enumerate(label_studio.annotators):
         for article, picked in words:
             phrase = picked[user_index % len(picked)].strip(".,;:'\"")
-            result = [phrase_region(article["text"], phrase, ("actor", "weapon", "location")[user_index])]
+            result = [ls.span_region(article["text"], phrase, ("actor", "weapon", "location")[user_index])]
             label_studio.client.annotations.create(
                 id=by_article[article["id"]].id, result=result, completed_by=user.id, lead_time=10.0 + user_index
             )
@@ -265,10 +251,9 @@ def annotated_project(label_studio, pushed_workspace) -> dict[str, Any]:
     text = emoji["text"]
     last_astral = max(i for i, c in enumerate(text) if ord(c) > 0xFFFF)
     phrase = next(word for word in text[last_astral + 1 :].split() if word.isalpha() and len(word) > 3)
-    start, end = utf16_offsets(text, phrase)
     label_studio.client.annotations.create(
         id=by_article[emoji["id"]].id,
-        result=[region(start, end, "location", phrase)],
+        result=[ls.utf16_region(text, phrase, "location")],
         completed_by=label_studio.annotators[0].id,
     )
     cp_start = text.index(phrase)
@@ -320,7 +305,7 @@ def test_pulling_again_changes_nothing_and_an_edit_comes_back_as_an_update(
     annotation = next(a for a in label_studio.client.annotations.list(id=server_tasks(label_studio, project.id)[0].id))
     text = server_tasks(label_studio, project.id)[0].data["text"]
     first_word = text.split()[0]
-    label_studio.client.annotations.update(annotation.id, result=[phrase_region(text, first_word, "actor")])
+    label_studio.client.annotations.update(annotation.id, result=[ls.span_region(text, first_word, "actor")])
     updated = pull(pushed_workspace, label_studio.studio, name).imported
     assert updated.tallies["annotations"].updated == 1 and updated.tallies["annotations"].unchanged == 13
     records = list(read_jsonl(pushed_workspace.annotations_path))
