@@ -56,6 +56,7 @@ class Messages:
     RECORDS_DAMAGED = "{path} line {line}: {problem}. The file is damaged; {fix}."
     FIX_CORPUS = "restore it or re-run `annotate corpus add`"
     FIX_ANNOTATIONS = "restore it, or delete it and re-run `annotate import` (or `annotate pull`)"
+    FIX_GOLD = "delete it and re-run `annotate gold`"
     FIX_ANY = "restore it from a backup"
 
     # gold files for scoring the pre-annotator

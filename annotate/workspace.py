@@ -81,6 +81,34 @@ class Workspace:
         return self.root / "exports"
 
     @property
+    def gold_dir(self) -> Path:
+        return self.root / "gold"
+
+    @property
+    def gold_path(self) -> Path:
+        """The settled gold standard, one record per article (see ``read_gold``)."""
+        return self.gold_dir / "gold.jsonl"
+
+    @property
+    def adjudications_path(self) -> Path:
+        """Adjudicators' decisions pulled from a review project, one record per article; they settle gold."""
+        return self.gold_dir / "adjudications.jsonl"
+
+    @property
+    def releases_dir(self) -> Path:
+        """Published versions: ``releases/<dataset name>/``, a Hub-layout dataset repository under git."""
+        return self.root / "releases"
+
+    @property
+    def release_dir(self) -> Path:
+        return self.releases_dir / self.config["name"]
+
+    @property
+    def training_dir(self) -> Path:
+        """Training-data exports (CoNLL, spaCy, JSONL) written by ``annotate export``."""
+        return self.root / "training"
+
+    @property
     def studio_dir(self) -> Path:
         """The local Label Studio's folder: its data, log, pid and credentials (see ``annotate.studio``)."""
         return self.root / ".studio"
@@ -110,6 +138,29 @@ class Workspace:
         """
         if self.annotations_path.exists():
             yield from read_jsonl(self.annotations_path, Messages.FIX_ANNOTATIONS)
+
+
+    def read_gold(self) -> Iterator[dict[str, Any]]:
+        """Stream the gold records (nothing before the first ``annotate gold``).
+
+        One record per article that has at least one submitted annotation::
+
+            {"article_id": str, "sha256": str, "strategy": "majority" | "unanimous" | "adjudicated",
+             "settled_by": "majority" | "unanimous" | "adjudicated" | "ground_truth" (how this article was
+                           settled: a ground_truth annotation or an adjudication overrides the strategy),
+             "annotators": ["ann-01", ...]  (pseudonyms with a submitted annotation of this article),
+             "spans": [{"start": int, "end": int, "label": str, "text": str,
+                        "settled": "unanimous" | "majority" | "adjudicated" | "ground_truth",
+                        "support": ["ann-01", ...]}, ...]  (sorted by start, end, label),
+             "conflicts": [{"start": int, "end": int,  (the stretch of text the candidates cover)
+                            "reason": str,
+                            "candidates": [{"start", "end", "label", "text", "support": [...]}]}, ...]}
+
+        An article is complete when ``conflicts`` is empty; its open conflicts are what
+        ``annotate adjudicate push`` sends for review.
+        """
+        if self.gold_path.exists():
+            yield from read_jsonl(self.gold_path, Messages.FIX_GOLD)
 
 
 def open_workspace(root: Path | str = ".") -> Workspace:
