@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -31,6 +32,7 @@ from rich.table import Table
 
 from annotate import agreement as agreement_stage
 from annotate import corpus as corpus_stage
+from annotate import exports as exports_stage
 from annotate import imports as imports_stage
 from annotate import prelabel as prelabel_stage
 from annotate import pull as pull_stage
@@ -58,6 +60,7 @@ The pipeline, one command per stage:
   annotate pull --project NAME  fetch the annotations back, save the raw export, import it
   annotate import EXPORT.json   import a JSON export made in the Label Studio UI
   annotate agreement            inter-annotator agreement on the submitted annotations
+  annotate export --format F    training data (CoNLL, spaCy, JSONL) from gold or one annotator
 
 \b
 Exit codes: 0 done; 1 bad input (the message names the file and the fix); 2 bad command line;
@@ -761,6 +764,66 @@ def _interval(interval: dict) -> str:
     if interval.get("low") is None:
         return f"(no interval: {interval['reason']})"
     return f"[{interval['low']:.3f}, {interval['high']:.3f}]"
+
+
+# -- training-data exports --------------------------------------------------------------------------
+
+ExportFormat = Enum("ExportFormat", {name: name for name in exports_stage.FORMATS}, type=str)  # type: ignore[misc]
+
+
+@app.command("export")
+@one_line_errors
+def export_command(
+    format: Annotated[ExportFormat, typer.Option("--format", "-f", help="conll, spacy (a DocBin) or jsonl.")],
+    source: Annotated[
+        str, typer.Option("--source", help="'gold', or one annotator's pseudonym (e.g. ann-02).")
+    ] = exports_stage.GOLD,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: training/<source>.<format>).")
+    ] = None,
+    include_conflicts: Annotated[
+        bool, typer.Option(help="Also write gold articles with open conflicts (their settled spans only).")
+    ] = False,
+    workspace: WorkspaceOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Training data from the gold standard or one annotator: CoNLL-2003, spaCy DocBin or span JSONL.
+
+    A span that starts or ends inside a token cuts the token there (reported with its text); where
+    spans overlap, BIO views keep one and report the others (span JSONL keeps them all).
+
+    Example:
+
+    \b
+        annotate export --format conll
+        annotate export --format jsonl --source ann-02 --out ann-02.jsonl --json
+    """
+    ws = open_workspace(workspace)
+    summary = exports_stage.export(ws, format.value, source, out_path, include_conflicts)
+    report = summary.as_dict()
+    for line in summary.cut_tokens:
+        typer.echo(f"cut token: {line}", err=True)
+    for line in summary.left_out_of_bio:
+        typer.echo(f"not in BIO: {line}", err=True)
+    if summary.unlisted:
+        typer.echo(f"... and {summary.unlisted} more, counted below", err=True)
+    if as_json:
+        print_json(report)
+        return
+    labels = ", ".join(f"{count} {label}" for label, count in sorted(summary.spans.items())) or "no spans"
+    typer.echo(
+        f"Wrote {summary.path}: {summary.articles} articles, {summary.tokens} tokens, {labels}; "
+        f"{len(summary.cut_tokens)} token(s) cut at span edges, {len(summary.left_out_of_bio)} overlapping "
+        f"span(s) left out of BIO."
+    )
+    skipped = {
+        "held back with open conflicts (--include-conflicts to write them)": summary.held_back,
+        "skipped, text changed since annotation": summary.text_changed,
+        "skipped, not in the corpus": summary.not_in_corpus,
+    }
+    for what, count in skipped.items():
+        if count:
+            typer.echo(f"  {count} article(s) {what}")
 
 
 if __name__ == "__main__":  # pragma: no cover

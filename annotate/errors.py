@@ -119,6 +119,13 @@ class Messages:
         "No annotations yet: {path} is missing or empty. Run `annotate import EXPORT.json` or `annotate pull` first."
     )
 
+    # training-data exports
+    TRAINING_UNKNOWN_FORMAT = "Unknown export format '{format}'. Known formats: {known}."
+    TRAINING_NO_GOLD = "No gold standard yet: {path} is missing. Settle it first: `annotate gold`."
+    TRAINING_UNKNOWN_SOURCE = (
+        "No annotator '{source}' in the annotations. Export 'gold' or one of the annotators: {known}."
+    )
+
     # optional parts
     MISSING_PACKAGE = "The {package} package is not installed. Install it: pip install {package}"
 

@@ -25,6 +25,8 @@ the one given first.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cache
@@ -202,3 +204,31 @@ def _owners(tokens: Sequence[tuple[int, int]], spans: Iterable[Span]) -> tuple[n
     codes = np.zeros(len(spans), dtype=np.int64)
     _, owner = spans_to_token_codes(token_array[:, 0], token_array[:, 1], span_array[:, 0], span_array[:, 1], codes)
     return owner, spans
+
+
+def split_tokens_at_spans(
+    tokens: Sequence[tuple[int, int]], spans: Iterable[Span]
+) -> tuple[list[tuple[int, int]], list[tuple[Span, tuple[int, int]]]]:
+    """Cut tokens where a span starts or ends inside them, so that every span falls on token boundaries.
+
+    Returns ``(tokens, cuts)``: the new token offsets, and for each span that cut a token the span and the
+    token ``(start, end)`` it cut. Offsets never move: "drones" with a span on "drone" becomes "drone" + "s",
+    where a whole-token tagger would silently stretch the span to "drones".
+    """
+    boundaries: dict[int, Span] = {}
+    for span in spans:
+        boundaries.setdefault(span.start, span)
+        boundaries.setdefault(span.end, span)
+    offsets = sorted(boundaries)
+    result: list[tuple[int, int]] = []
+    cuts: list[tuple[Span, tuple[int, int]]] = []
+    for start, end in tokens:
+        first = bisect.bisect_right(offsets, start)
+        inside = offsets[first : bisect.bisect_left(offsets, end, lo=first)]
+        if not inside:
+            result.append((start, end))
+            continue
+        edges = [start, *inside, end]
+        result.extend(itertools.pairwise(edges))
+        cuts.extend((span, (start, end)) for span in dict.fromkeys(boundaries[offset] for offset in inside))
+    return result, cuts

@@ -48,6 +48,7 @@ def test_the_commands_are_the_ones_documented():
             ("push",),
             ("pull",),
             ("import",),
+            ("export",),
         ]
     )
 
