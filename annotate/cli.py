@@ -37,6 +37,7 @@ from annotate import imports as imports_stage
 from annotate import prelabel as prelabel_stage
 from annotate import pull as pull_stage
 from annotate import push as push_stage
+from annotate import release as release_stage
 from annotate import studio as studio_stage
 from annotate import tasks as tasks_stage
 from annotate.errors import AnnotateError, ExitCode, Messages
@@ -60,6 +61,8 @@ The pipeline, one command per stage:
   annotate pull --project NAME  fetch the annotations back, save the raw export, import it
   annotate import EXPORT.json   import a JSON export made in the Label Studio UI
   annotate agreement            inter-annotator agreement on the submitted annotations
+  annotate publish --version V  the gold standard as a versioned Hugging Face dataset (releases/)
+  annotate diff A B             what changed between two published versions
   annotate export --format F    training data (CoNLL, spaCy, JSONL) from gold or one annotator
 
 \b
@@ -764,6 +767,108 @@ def _interval(interval: dict) -> str:
     if interval.get("low") is None:
         return f"(no interval: {interval['reason']})"
     return f"[{interval['low']:.3f}, {interval['high']:.3f}]"
+
+
+# -- releases -------------------------------------------------------------------------------------
+
+
+@app.command("publish")
+@one_line_errors
+def publish_command(
+    version: Annotated[str, typer.Option("--version", help="The new version, X.Y.Z (higher than the last).")],
+    ratios: Annotated[
+        str, typer.Option(help="Train, validation and test shares for articles never published before.")
+    ] = ",".join(str(r) for r in release_stage.DEFAULT_RATIOS),
+    include_conflicts: Annotated[
+        bool, typer.Option("--include-conflicts", help="Publish articles with open conflicts (settled spans only).")
+    ] = False,
+    push_to_hub: Annotated[
+        str | None,
+        typer.Option(
+            "--push-to-hub", metavar="REPO_ID", help="Also upload to this Hub dataset repo (token: HF_TOKEN)."
+        ),
+    ] = None,
+    workspace: WorkspaceOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Publish the gold standard as version X.Y.Z of releases/<name>/, a Hugging Face dataset repository.
+
+    Writes Parquet per config (gold, annotations) and split, the dataset card, manifest.json and
+    CHANGELOG.md, checks them with datasets.load_dataset, and commits them with a tag vX.Y.Z.
+
+    Example:
+
+    \b
+        annotate publish --version 1.0.0 --ratios 0.8,0.1,0.1
+        HF_TOKEN=... annotate publish --version 1.1.0 --push-to-hub my-org/conflict-events
+    """
+    ws = open_workspace(workspace)
+    shares = release_stage.parse_ratios(ratios)
+    with progress_bar("Writing gold rows") as bar:
+        summary = release_stage.publish(
+            ws, version, shares, include_conflicts, push_to_hub, progress=lambda n: bar.advance(bar.task_ids[0], n)
+        )
+    for span in summary.misaligned:
+        typer.echo(
+            f"misaligned: article {span.article_id} span “{span.text}” ({span.start}-{span.end}, {span.label}): "
+            f"{span.reason}; kept in spans, -1 in ner_tags",
+            err=True,
+        )
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    report = summary.as_dict()
+    splits = ", ".join(f"{split} {count}" for split, count in report["articles_per_split"].items())
+    held = report["held_back"]["count"]
+    typer.echo(
+        f"Published {report['path']} v{summary.version}: {summary.published} of {summary.gold_records} gold "
+        f"articles ({splits}), {report['spans']['total']} spans, "
+        f"{sum(report['annotations']['per_split'].values())} annotations; misaligned spans "
+        f"{report['misaligned']['count']}; split moves {report['changes']['split_moves']['count']}."
+    )
+    if held:
+        typer.echo(
+            f"Held back {held} article(s) with open conflicts: {', '.join(report['held_back']['articles'][:10])}"
+            f"{' ...' if held > 10 else ''}. Settle them with `annotate adjudicate push`, or pass --include-conflicts."
+        )
+    elif summary.include_conflicts:
+        typer.echo(f"Published {summary.published_with_conflicts} article(s) with open conflicts, settled spans only.")
+    if summary.pushed:
+        typer.echo(f"Uploaded to {summary.pushed['url']} and tagged {summary.pushed['tag']}.")
+
+
+@app.command("diff")
+@one_line_errors
+def diff_command(
+    a: Annotated[str, typer.Argument(help="The older version, X.Y.Z.")],
+    b: Annotated[str, typer.Argument(help="The newer version, X.Y.Z.")],
+    workspace: WorkspaceOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """What changed between two published versions: articles, spans, split moves, agreement.
+
+    Example:
+
+    \b
+        annotate diff 1.0.0 1.1.0 --json
+    """
+    ws = open_workspace(workspace)
+    changes = release_stage.diff(ws, a, b)
+    if as_json:
+        print_json(changes)
+        return
+    articles, spans, moves = changes["articles"], changes["spans"], changes["split_moves"]
+    typer.echo(
+        f"{changes['from']} -> {changes['to']}: articles added {articles['added']}, removed {articles['removed']}, "
+        f"kept {articles['kept']}; spans added {spans['added']}, removed {spans['removed']}, relabelled "
+        f"{spans['relabelled']} (in added articles {spans['in_added_articles']}, in removed articles "
+        f"{spans['in_removed_articles']}); split moves {moves['count']}."
+    )
+    for name, figures in (("before", changes["agreement"]["before"]), ("after", changes["agreement"]["after"])):
+        typer.echo(
+            f"Agreement {name}: strict F1 {_figure(figures['strict_f1'])} {_interval(figures['strict_f1']['ci95'])}, "
+            f"alpha_U {_figure(figures['unitizing_alpha'])} {_interval(figures['unitizing_alpha']['ci95'])}."
+        )
 
 
 # -- training-data exports --------------------------------------------------------------------------

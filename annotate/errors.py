@@ -119,6 +119,51 @@ class Messages:
         "No annotations yet: {path} is missing or empty. Run `annotate import EXPORT.json` or `annotate pull` first."
     )
 
+    # releases
+    RELEASE_BAD_VERSION = "Version '{version}' is not X.Y.Z (three whole numbers, e.g. 1.0.0). Nothing was written."
+    RELEASE_EXISTS = (
+        "Version {version} is already published in {path} (tag v{version}). Publish a new version; nothing was written."
+    )
+    RELEASE_BACKWARDS = (
+        "Version {version} is lower than the latest release, {latest}, in {path}. Publish a higher version; "
+        "nothing was written."
+    )
+    RELEASE_SCHEMA_CHANGED = (
+        "The schema changed since {latest} ({what}): a schema change needs a new major or minor version "
+        "(e.g. {suggest}), not {version}. Nothing was written."
+    )
+    RELEASE_DIRTY = (
+        "{path} holds changes that are in no release commit ({example}). Discard them there (`git checkout -- . && "
+        "git clean -fd`); nothing was written."
+    )
+    RELEASE_NOT_A_RELEASE = (
+        "{path} exists but is not a release repository (no .git). Move it away; nothing was written."
+    )
+    RELEASE_NO_GOLD = "No gold standard yet: {path} is missing or empty. Run `annotate gold` first."
+    RELEASE_NOTHING = (
+        "Nothing to publish: all {held} gold article(s) have open conflicts. Settle them with "
+        "`annotate adjudicate push`, or pass --include-conflicts."
+    )
+    RELEASE_GOLD_BAD = "{path} line {line}: {problem}. Re-run `annotate gold`."
+    RELEASE_BAD_RATIOS = (
+        "--ratios {ratios}: {problem}. Give three numbers for train, validation and test that add up to 1, "
+        "e.g. 0.8,0.1,0.1."
+    )
+    RELEASE_CHECK_FAILED = (
+        "The release failed its check: datasets.load_dataset(..., '{config}') gave {problem}. Nothing was "
+        "published; the previous version is intact."
+    )
+    RELEASE_GIT_FAILED = "git {command} failed in {path}: {problem}. Nothing was published (is git installed?)."
+    RELEASE_UNKNOWN_VERSION = "There is no release {version} in {path} (published: {known})."
+    HUB_NO_TOKEN = (
+        "--push-to-hub needs a Hugging Face write token in the HF_TOKEN environment variable "
+        "(https://huggingface.co/settings/tokens). Nothing was written."
+    )
+    HUB_FAILED = (
+        "Version {version} is published in {path}, but the upload to {repo_id} failed: {problem}. Upload that "
+        "folder again: `hf upload {repo_id} {path} . --repo-type dataset` (then tag it v{version})."
+    )
+
     # training-data exports
     TRAINING_UNKNOWN_FORMAT = "Unknown export format '{format}'. Known formats: {known}."
     TRAINING_NO_GOLD = "No gold standard yet: {path} is missing. Settle it first: `annotate gold`."

@@ -139,7 +139,6 @@ class Workspace:
         if self.annotations_path.exists():
             yield from read_jsonl(self.annotations_path, Messages.FIX_ANNOTATIONS)
 
-
     def read_gold(self) -> Iterator[dict[str, Any]]:
         """Stream the gold records (nothing before the first ``annotate gold``).
 

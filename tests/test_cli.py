@@ -48,6 +48,8 @@ def test_the_commands_are_the_ones_documented():
             ("push",),
             ("pull",),
             ("import",),
+            ("publish",),
+            ("diff",),
             ("export",),
         ]
     )
@@ -75,6 +77,8 @@ def test_top_level_help_shows_the_pipeline_in_order(cli):
         "annotate pull",
         "annotate import",
         "annotate agreement",
+        "annotate publish",
+        "annotate diff",
     ]
     positions = [result.stdout.index(step) for step in steps]
     assert positions == sorted(positions)
