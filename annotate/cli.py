@@ -817,6 +817,13 @@ def publish_command(
     if as_json:
         print_json(summary.as_dict())
         return
+    if summary.unchanged:
+        typer.echo(
+            f"{summary.path} v{summary.version} is already published from exactly these inputs (corpus, annotations, "
+            f"gold, schema, options): {summary.published} articles; nothing was written."
+        )
+        _print_pushed(summary)
+        return
     report = summary.as_dict()
     splits = ", ".join(f"{split} {count}" for split, count in report["articles_per_split"].items())
     held = report["held_back"]["count"]
@@ -833,6 +840,10 @@ def publish_command(
         )
     elif summary.include_conflicts:
         typer.echo(f"Published {summary.published_with_conflicts} article(s) with open conflicts, settled spans only.")
+    _print_pushed(summary)
+
+
+def _print_pushed(summary: release_stage.ReleaseSummary) -> None:
     if summary.pushed:
         typer.echo(f"Uploaded to {summary.pushed['url']} and tagged {summary.pushed['tag']}.")
 

@@ -122,7 +122,8 @@ class Messages:
     # releases
     RELEASE_BAD_VERSION = "Version '{version}' is not X.Y.Z (three whole numbers, e.g. 1.0.0). Nothing was written."
     RELEASE_EXISTS = (
-        "Version {version} is already published in {path} (tag v{version}). Publish a new version; nothing was written."
+        "Version {version} is already published in {path} (tag v{version}), from other inputs than these (corpus, "
+        "annotations, gold, schema or options). Publish a new version; nothing was written."
     )
     RELEASE_BACKWARDS = (
         "Version {version} is lower than the latest release, {latest}, in {path}. Publish a higher version; "

@@ -536,6 +536,7 @@ class ReleaseSummary:
     sizes: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     changes: dict[str, Any] = field(default_factory=dict)
     pushed: dict[str, Any] | None = None
+    unchanged: bool = False  # this version was already published from exactly these inputs: nothing written
 
     def as_dict(self) -> dict[str, Any]:
         splits = self.splits or SplitAssignment({})
@@ -567,6 +568,7 @@ class ReleaseSummary:
             },
             "changes": self.changes,
             "pushed": self.pushed,
+            "unchanged": self.unchanged,
         }
 
 
@@ -657,6 +659,30 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def release_inputs(
+    workspace: Workspace, schema_sha256: str, ratios: Sequence[float], include_conflicts: bool
+) -> dict[str, Any]:
+    """What a version is made from: the same inputs make the same release (re-running a pipeline that
+    changed nothing must not fail on "version exists")."""
+    files = {"corpus": workspace.articles_path, "annotations": workspace.annotations_path, "gold": workspace.gold_path}
+    return {
+        "schema_sha256": schema_sha256,
+        **{f"{name}_sha256": _sha256(path) if path.exists() else None for name, path in files.items()},
+        "tool_version": __version__,
+        "ratios": list(ratios),
+        "include_conflicts": include_conflicts,
+    }
+
+
+def _already_published(release_dir: Path, version: str, inputs: dict[str, Any]) -> dict[str, Any] | None:
+    """The manifest of ``version`` when it is the latest release and was made from ``inputs``, else None."""
+    known = versions(release_dir)
+    if not known or known[-1] != version or _git(release_dir, "status", "--porcelain", "--untracked-files=all"):
+        return None
+    manifest = json.loads(_git(release_dir, "show", f"v{version}:{MANIFEST}"))
+    return manifest if manifest.get("inputs") == inputs else None
 
 
 def _card_data(workspace: Workspace, schema: Schema, sizes: dict[str, dict[str, dict[str, int]]], published: int):
@@ -1072,6 +1098,15 @@ def publish(
     schema = load_schema(workspace.schema_path)
     schema_state = {"name": schema.name, "version": schema.version, "sha256": _sha256(workspace.schema_path)}
     release_dir = workspace.release_dir
+    inputs = release_inputs(workspace, schema_state["sha256"], ratios, include_conflicts)
+    published = _already_published(release_dir, version, inputs) if release_dir.exists() else None
+    if published is not None:
+        summary = ReleaseSummary(version=version, path=workspace.relative(release_dir), unchanged=True)
+        summary.gold_records, summary.published = published["counts"]["gold_records"], published["counts"]["articles"]
+        summary.include_conflicts = include_conflicts
+        if push_to_hub:
+            summary.pushed = upload(release_dir, push_to_hub, version, token or "")
+        return summary
     previous_manifest = _refuse_bad_version(release_dir, version, schema_state)
     gold = _read_gold(workspace)
     conflicted = set(gold.conflicted)
@@ -1101,7 +1136,7 @@ def publish(
         summary.sizes = sizes
         _write_splits_file(building / SPLITS_FILE, previous_splits, summary.splits.splits)
         figures = _agreement(workspace, schema, summary.splits, corpus)
-        manifest = _manifest(workspace, building, schema, summary, salt, ratios, figures)
+        manifest = {**_manifest(workspace, building, schema, summary, salt, ratios, figures), "inputs": inputs}
         _write_json(building / MANIFEST, manifest)
         latest = versions(release_dir)[-1] if previous_manifest else None
         with contextlib.ExitStack() as stack:

@@ -267,7 +267,7 @@ def test_release_is_a_git_repository_with_one_tagged_commit_per_version(annotate
 @pytest.mark.parametrize(
     ("version", "message"),
     [
-        ("1.0.0", "Error: Version 1.0.0 is already published in"),
+        ("1.0.0", "Error: Version 1.0.0 is already published in"),  # with other ratios: other inputs
         ("0.9.9", "Error: Version 0.9.9 is lower than the latest release, 1.0.0, in"),
         ("1.0", "Error: Version '1.0' is not X.Y.Z"),
     ],
@@ -275,10 +275,24 @@ def test_release_is_a_git_repository_with_one_tagged_commit_per_version(annotate
 def test_a_version_that_exists_goes_backwards_or_is_malformed_is_refused(annotated, cli, version, message):
     release.publish(annotated, "1.0.0", include_conflicts=True)
     before = tree_digest(annotated.releases_dir)
-    result = cli("publish", "--version", version, "--include-conflicts", workspace=annotated)
+    result = cli("publish", "--version", version, "--include-conflicts", "--ratios", "0.7,0.2,0.1", workspace=annotated)
     assert result.exit_code in (1, 2)
     assert result.stderr.startswith(message) and result.stderr.count("\n") == 1
     assert tree_digest(annotated.releases_dir) == before
+
+
+def test_the_same_version_from_the_same_inputs_again_writes_nothing_and_succeeds(annotated, cli):
+    """A re-run of a pipeline that changed nothing must not fail; any changed input is refused."""
+    release.publish(annotated, "1.0.0", include_conflicts=True)
+    before = tree_digest(annotated.releases_dir)
+    again = cli("publish", "--version", "1.0.0", "--include-conflicts", "--json", workspace=annotated)
+    assert again.exit_code == 0, again.stderr
+    assert json.loads(again.stdout)["unchanged"] is True
+    assert tree_digest(annotated.releases_dir) == before
+    with annotated.annotations_path.open("a", encoding="utf-8") as out:
+        out.write("\n")  # the annotations file is an input: any change to it is another release
+    changed = cli("publish", "--version", "1.0.0", "--include-conflicts", workspace=annotated)
+    assert changed.exit_code == 1 and "from other inputs than these" in changed.stderr
 
 
 def test_a_schema_change_needs_a_new_major_or_minor_version(annotated, cli):
