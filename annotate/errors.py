@@ -119,6 +119,12 @@ class Messages:
         "No annotations yet: {path} is missing or empty. Run `annotate import EXPORT.json` or `annotate pull` first."
     )
 
+    # gold and adjudication
+    GOLD_UNKNOWN_STRATEGY = "Unknown strategy '{strategy}'. Use one of: {known}."
+    GOLD_BAD_MIN_SUPPORT = "--min-support must be a number of annotators, 1 or more (got {value})."
+    GOLD_MIN_SUPPORT_UNANIMOUS = "--min-support goes with the majority or adjudicated strategy; unanimous takes all."
+    GOLD_MISSING = "No gold yet: {path} is missing. Settle it first: `annotate gold`."
+
     # optional parts
     MISSING_PACKAGE = "The {package} package is not installed. Install it: pip install {package}"
 
