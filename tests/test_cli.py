@@ -48,6 +48,9 @@ def test_the_commands_are_the_ones_documented():
             ("push",),
             ("pull",),
             ("import",),
+            ("gold",),
+            ("adjudicate", "push"),
+            ("adjudicate", "pull"),
         ]
     )
 
@@ -74,6 +77,9 @@ def test_top_level_help_shows_the_pipeline_in_order(cli):
         "annotate pull",
         "annotate import",
         "annotate agreement",
+        "annotate gold",
+        "annotate adjudicate push",
+        "annotate adjudicate pull",
     ]
     positions = [result.stdout.index(step) for step in steps]
     assert positions == sorted(positions)
