@@ -300,7 +300,7 @@ def test_gold_over_a_workspace_cancelled_single_and_changed_text(workspace, arti
     assert figures["articles"]["complete"] == 3 and summary.balanced
 
 
-def test_ground_truth_overrides_the_majority_and_is_reported(workspace, articles):
+def test_ground_truth_overrides_the_majority_and_is_reported(workspace, articles, cli):
     first = articles[0]
     write_records(
         workspace.annotations_path,
@@ -316,6 +316,8 @@ def test_ground_truth_overrides_the_majority_and_is_reported(workspace, articles
     assert triples(settled) == [("Gunmen", "casualty", "ground_truth", [C]), ("Kano", "location", "ground_truth", [C])]
     assert settled["conflicts"] == [] and summary.ground_truth == [first["id"]]
     assert summary.candidates["overridden"] == 3 and summary.balanced
+    said = cli("gold", workspace=workspace)
+    assert said.stderr == f"ground truth: article {first['id']} settled by its ground_truth annotation\n"
 
 
 def adjudication(article, phrases, sha256=None, who=D, updated="2026-11-22T10:00:00Z"):
