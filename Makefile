@@ -1,6 +1,6 @@
 # The two README commands. Each makes the virtual environment it needs (in .venv) and runs one job.
 #   make demo   ingest the bundled corpus, build pre-annotated tasks, start the local Label Studio, push the
-#               tasks to it, import the bundled (simulated) annotations and print their agreement
+#               tasks to it, import the bundled (simulated) annotations, print their agreement, settle gold
 #   make test   lint, then run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -25,6 +25,7 @@ demo: $(VENV)/.installed
 	$(BIN)/annotate push --project conflict-events
 	$(BIN)/annotate import corpus/simulated/label-studio-export.json
 	$(BIN)/annotate agreement
+	$(BIN)/annotate gold
 	$(BIN)/annotate studio status
 
 test: $(VENV)/.installed
@@ -33,4 +34,4 @@ test: $(VENV)/.installed
 
 clean:
 	-$(BIN)/annotate studio down
-	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports .studio
+	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports gold .studio

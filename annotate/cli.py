@@ -33,6 +33,7 @@ from rich.table import Table
 from annotate import agreement as agreement_stage
 from annotate import corpus as corpus_stage
 from annotate import exports as exports_stage
+from annotate import gold as gold_stage
 from annotate import imports as imports_stage
 from annotate import prelabel as prelabel_stage
 from annotate import pull as pull_stage
@@ -61,6 +62,9 @@ The pipeline, one command per stage:
   annotate pull --project NAME  fetch the annotations back, save the raw export, import it
   annotate import EXPORT.json   import a JSON export made in the Label Studio UI
   annotate agreement            inter-annotator agreement on the submitted annotations
+  annotate gold                 settle one set of spans per article; conflicts listed
+  annotate adjudicate push      send the articles in conflict to a review project
+  annotate adjudicate pull      bring the adjudicator's decisions back as gold
   annotate publish --version V  the gold standard as a versioned Hugging Face dataset (releases/)
   annotate diff A B             what changed between two published versions
   annotate export --format F    training data (CoNLL, spaCy, JSONL) from gold or one annotator
@@ -81,6 +85,10 @@ app.add_typer(prelabel_app, name="prelabel")
 studio_app = typer.Typer(help="The local Label Studio server of the workspace.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(studio_app, name="studio")
+adjudicate_app = typer.Typer(
+    help="Adjudication of gold conflicts through a Label Studio review project.", no_args_is_help=True
+)
+app.add_typer(adjudicate_app, name="adjudicate")
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)  # tables unwrapped in logs and pipes
@@ -767,6 +775,159 @@ def _interval(interval: dict) -> str:
     if interval.get("low") is None:
         return f"(no interval: {interval['reason']})"
     return f"[{interval['low']:.3f}, {interval['high']:.3f}]"
+
+
+# -- gold and adjudication --------------------------------------------------------------------------
+
+StrategyOption = Annotated[
+    str, typer.Option(help="majority, unanimous or adjudicated (complete only once adjudicated).")
+]
+MinSupportOption = Annotated[
+    int | None,
+    typer.Option(help="Annotators a span needs to be gold (default: more than half of the article's annotators)."),
+]
+ReviewProjectOption = Annotated[
+    str | None, typer.Option("--project", "-p", help="Review project title (default: <workspace name>-review).")
+]
+
+
+@app.command("gold")
+@one_line_errors
+def gold_command(
+    workspace: WorkspaceOption = Path("."),
+    strategy: StrategyOption = "majority",
+    min_support: MinSupportOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Settle one set of spans per article into gold/gold.jsonl; what cannot be settled is a conflict.
+
+    Adjudications (annotate adjudicate pull) and ground_truth annotations override the strategy.
+
+    Example:
+
+    \b
+        annotate gold --strategy majority --min-support 2 --json
+    """
+    ws = open_workspace(workspace)
+    with progress_bar("Settling gold") as bar:
+        task = bar.task_ids[0]
+        summary = gold_stage.gold(ws, strategy, min_support, progress=lambda done: bar.advance(task, done))
+    _report_gold(summary, as_json)
+
+
+def _report_gold(summary: gold_stage.GoldSummary, as_json: bool, to_stderr: bool = False) -> None:
+    """Everything left out or overridden on stderr, one line each; the figures on stdout (or JSON)."""
+    for line in summary.text_changed:
+        typer.echo(f"text changed: {line}: annotated on another text; left out", err=True)
+    for line in summary.problems:
+        typer.echo(f"left out: {line}", err=True)
+    for article in summary.ground_truth:
+        typer.echo(f"ground truth: article {article} settled by its ground_truth annotation", err=True)
+    for article in summary.ground_truth_overruled:
+        typer.echo(f"ground truth: article {article}: the adjudication settles it, not its ground truth", err=True)
+    for line in summary.adjudications_ignored:
+        typer.echo(f"adjudication ignored: {line}", err=True)
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    figures = summary.as_dict()
+    articles, candidates = figures["articles"], figures["candidates"]
+    echo = functools.partial(typer.echo, err=to_stderr)
+    settled_by = ", ".join(f"{kind} {count}" for kind, count in articles["settled_by"].items())
+    echo(
+        f"Gold ({summary.strategy}) for {articles['settled']} article(s) in {summary.path}: "
+        f"{articles['complete']} complete, {articles['with_conflicts']} with open conflicts "
+        f"({summary.conflicts} conflict(s)); settled by {settled_by or 'none'}."
+    )
+    per_label = ", ".join(f"{label} {count}" for label, count in figures["spans_per_label"].items())
+    per_kind = ", ".join(f"{kind} {count}" for kind, count in figures["spans_per_settled"].items() if count)
+    echo(f"Spans {figures['spans']}: {per_label}; settled {per_kind or 'none'}.")
+    echo(
+        f"Candidates {candidates['total']} = gold {candidates['gold']} + rejected {candidates['rejected']} "
+        f"+ in conflicts {candidates['in_conflicts']} + overridden {candidates['overridden']}. "
+        f"Records read {figures['records']['read']}, used {figures['records']['used']}, cancelled "
+        f"{figures['records']['cancelled']}, text changed {figures['records']['text_changed']}."
+    )
+    echo("The figures add up." if summary.balanced else "WARNING: the figures do not add up; please report this.")
+
+
+@adjudicate_app.command("push")
+@one_line_errors
+def adjudicate_push_command(
+    project: ReviewProjectOption = None,
+    workspace: WorkspaceOption = Path("."),
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Send the articles with open conflicts in gold/gold.jsonl to a review project; only those not there.
+
+    Each task shows every annotator's spans as a separate prediction (named by pseudonym) and the
+    spans already settled as the prediction "settled".
+
+    Example:
+
+    \b
+        annotate gold && annotate adjudicate push --project conflict-events-review
+    """
+    ws = open_workspace(workspace)
+    studio = studio_stage.connect(ws, url, api_key)
+    with progress_bar("Pushing articles in conflict") as bar:
+        task = bar.task_ids[0]
+        summary = gold_stage.adjudicate_push(ws, studio, project, progress=lambda done: bar.advance(task, done))
+    for article in summary.changed_since_push:
+        typer.echo(f"changed: article {article} is in the review project with another text; not pushed", err=True)
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    state = "created" if summary.created else "existing"
+    typer.echo(
+        f"Review project '{summary.project}' ({state}): {summary.articles_in_conflict} article(s) in conflict; "
+        f"pushed {summary.pushed} with {summary.predictions} prediction(s); {summary.already_there} already there."
+    )
+    typer.echo(f"Open {summary.url}")
+
+
+@adjudicate_app.command("pull")
+@one_line_errors
+def adjudicate_pull_command(
+    project: ReviewProjectOption = None,
+    workspace: WorkspaceOption = Path("."),
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    strategy: Annotated[
+        str | None, typer.Option(help="Strategy to re-settle gold with (default: the one gold was settled with).")
+    ] = None,
+    min_support: MinSupportOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Bring the review project's decisions back into gold/adjudications.jsonl and settle gold again.
+
+    Example:
+
+    \b
+        annotate adjudicate pull --project conflict-events-review --json
+    """
+    ws = open_workspace(workspace)
+    studio = studio_stage.connect(ws, url, api_key)
+    summary = gold_stage.adjudicate_pull(ws, studio, project, strategy, min_support)
+    for line in summary.repairs:
+        typer.echo(f"repaired: {line}", err=True)
+    for line in summary.refused:
+        typer.echo(f"refused: {line}", err=True)
+    if as_json:
+        print_json(summary.as_dict())
+        _report_gold(summary.gold, as_json=False, to_stderr=True)
+        return
+    typer.echo(
+        f"Review project '{summary.project}': {summary.tasks} task(s), {summary.decisions_read} annotation(s); "
+        f"decisions new {summary.new}, updated {summary.updated}, unchanged {summary.unchanged}, superseded "
+        f"{summary.superseded}; skipped {summary.skipped}; refused {len(summary.refused)}. "
+        f"Raw export kept as {summary.export}."
+    )
+    changed = ", ".join(summary.gold_changed) or "none"
+    typer.echo(f"Gold changed for {len(summary.gold_changed)} article(s): {changed}.")
+    _report_gold(summary.gold, as_json=False)
 
 
 # -- releases -------------------------------------------------------------------------------------

@@ -119,6 +119,12 @@ class Messages:
         "No annotations yet: {path} is missing or empty. Run `annotate import EXPORT.json` or `annotate pull` first."
     )
 
+    # gold and adjudication
+    GOLD_UNKNOWN_STRATEGY = "Unknown strategy '{strategy}'. Use one of: {known}."
+    GOLD_BAD_MIN_SUPPORT = "--min-support must be a number of annotators, 1 or more (got {value})."
+    GOLD_MIN_SUPPORT_UNANIMOUS = "--min-support goes with the majority or adjudicated strategy; unanimous takes all."
+    GOLD_MISSING = "No gold standard yet: {path} is missing or empty. Settle it first: `annotate gold`."
+
     # releases
     RELEASE_BAD_VERSION = "Version '{version}' is not X.Y.Z (three whole numbers, e.g. 1.0.0). Nothing was written."
     RELEASE_EXISTS = (
@@ -140,7 +146,6 @@ class Messages:
     RELEASE_NOT_A_RELEASE = (
         "{path} exists but is not a release repository (no .git). Move it away; nothing was written."
     )
-    RELEASE_NO_GOLD = "No gold standard yet: {path} is missing or empty. Run `annotate gold` first."
     RELEASE_NOTHING = (
         "Nothing to publish: all {held} gold article(s) have open conflicts. Settle them with "
         "`annotate adjudicate push`, or pass --include-conflicts."
@@ -167,7 +172,6 @@ class Messages:
 
     # training-data exports
     TRAINING_UNKNOWN_FORMAT = "Unknown export format '{format}'. Known formats: {known}."
-    TRAINING_NO_GOLD = "No gold standard yet: {path} is missing. Settle it first: `annotate gold`."
     TRAINING_UNKNOWN_SOURCE = (
         "No annotator '{source}' in the annotations. Export 'gold' or one of the annotators: {known}."
     )

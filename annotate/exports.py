@@ -190,7 +190,7 @@ def _source_spans(
     """``{article_id: (sha256, spans)}`` of the source: the offsets only, texts stream by later."""
     if source == GOLD:
         if not workspace.gold_path.exists():
-            raise AnnotateError(Messages.TRAINING_NO_GOLD, path=workspace.relative(workspace.gold_path))
+            raise AnnotateError(Messages.GOLD_MISSING, path=workspace.relative(workspace.gold_path))
         found: dict[str, tuple[str, list[Span]]] = {}
         for record in workspace.read_gold():
             if record.get("conflicts") and not include_conflicts:

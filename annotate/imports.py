@@ -328,7 +328,7 @@ def _digest(record: dict[str, Any]) -> bytes:
     return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 
-def _timestamp(value: Any) -> datetime:
+def timestamp(value: Any) -> datetime:
     """For "newest wins": Label Studio's ISO timestamps; a missing one is oldest."""
     if isinstance(value, str):
         with contextlib.suppress(ValueError):
@@ -436,7 +436,7 @@ def _key_hash(kind: str, record: dict[str, Any]) -> int:
 
 
 def _stamp(record: dict[str, Any]) -> int:
-    return int(_timestamp(record.get("updated_at")).timestamp() * 1_000_000) + EPOCH_OFFSET_US
+    return int(timestamp(record.get("updated_at")).timestamp() * 1_000_000) + EPOCH_OFFSET_US
 
 
 def _pack(stamp: int, origin: int, line: int) -> int:
@@ -548,6 +548,12 @@ class _CountingReader:
                     offset = self.window_start + found[-1]
         line = self.lines_before_window + window.count(b"\n", 0, max(0, offset - self.window_start)) + 1
         return offset, line
+
+
+def iter_export(path: Path, shown: str | None = None) -> Iterator[dict[str, Any]]:
+    """Stream the tasks of a Label Studio JSON export file; malformed JSON raises with its position."""
+    with Path(path).open("rb") as raw:
+        yield from read_export(_CountingReader(raw, None), shown or str(path))
 
 
 def read_export(stream: _CountingReader, path: str) -> Iterator[dict[str, Any]]:

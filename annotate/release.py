@@ -295,7 +295,7 @@ def _read_gold(workspace: Workspace) -> _Gold:
     path = workspace.gold_path
     shown = workspace.relative(path)
     if not path.exists():
-        raise AnnotateError(Messages.RELEASE_NO_GOLD, path=shown)
+        raise AnnotateError(Messages.GOLD_MISSING, path=shown)
     gold = _Gold(_LineIndex(), [], 0, Counter(), Counter())
     for number, offset, record in _scan(path, Messages.FIX_GOLD):
         article_id = record.get("article_id") if isinstance(record, dict) else None
@@ -312,7 +312,7 @@ def _read_gold(workspace: Workspace) -> _Gold:
         if record.get("conflicts"):
             gold.conflicted.append(article_id)
     if not gold.records:
-        raise AnnotateError(Messages.RELEASE_NO_GOLD, path=shown)
+        raise AnnotateError(Messages.GOLD_MISSING, path=shown)
     return gold
 
 

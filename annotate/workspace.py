@@ -140,23 +140,29 @@ class Workspace:
             yield from read_jsonl(self.annotations_path, Messages.FIX_ANNOTATIONS)
 
     def read_gold(self) -> Iterator[dict[str, Any]]:
-        """Stream the gold records (nothing before the first ``annotate gold``).
+        """Stream the gold records (nothing before the first ``annotate gold``), in corpus order.
 
-        One record per article that has at least one submitted annotation::
+        One record per article that has at least one submitted annotation (or an adjudication)::
 
             {"article_id": str, "sha256": str, "strategy": "majority" | "unanimous" | "adjudicated",
-             "settled_by": "majority" | "unanimous" | "adjudicated" | "ground_truth" (how this article was
-                           settled: a ground_truth annotation or an adjudication overrides the strategy),
+             "min_support": int | None  (--min-support as given; None: the strategy's own),
+             "support_needed": int | None  (annotators a span needed in this article; None: no annotator),
+             "settled_by": "majority" | "unanimous" | "single" | "adjudicated" | "ground_truth" (how this
+                           article was settled: "single" when it has one annotator; a ground_truth
+                           annotation or an adjudication overrides the strategy),
+             "decided_by": "ann-04" | None  (the adjudicator, or the ground_truth annotation's annotator),
              "annotators": ["ann-01", ...]  (pseudonyms with a submitted annotation of this article),
              "spans": [{"start": int, "end": int, "label": str, "text": str,
-                        "settled": "unanimous" | "majority" | "adjudicated" | "ground_truth",
+                        "settled": "single" | "unanimous" | "majority" | "adjudicated" | "ground_truth",
                         "support": ["ann-01", ...]}, ...]  (sorted by start, end, label),
              "conflicts": [{"start": int, "end": int,  (the stretch of text the candidates cover)
+                            "kind": "label" | "boundary" | "label-and-boundary" | "overlapping-settled"
+                                    | "awaiting-adjudication",
                             "reason": str,
                             "candidates": [{"start", "end", "label", "text", "support": [...]}]}, ...]}
 
         An article is complete when ``conflicts`` is empty; its open conflicts are what
-        ``annotate adjudicate push`` sends for review.
+        ``annotate adjudicate push`` sends for review. The rules: ``annotate.gold``.
         """
         if self.gold_path.exists():
             yield from read_jsonl(self.gold_path, Messages.FIX_GOLD)

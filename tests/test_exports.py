@@ -232,7 +232,7 @@ def test_cli_errors_are_one_line(workspace, cli, tmp_path):
     no_gold = cli("export", "--format", "conll", workspace=workspace)
     assert (no_gold.exit_code, no_gold.stderr) == (
         1,
-        "Error: No gold standard yet: gold/gold.jsonl is missing. Settle it first: `annotate gold`.\n",
+        "Error: No gold standard yet: gold/gold.jsonl is missing or empty. Settle it first: `annotate gold`.\n",
     )
     assert cli("export", "--format", "brat", workspace=workspace).exit_code == 2
     unknown = cli("export", "--format", "conll", "--source", "ann-07", workspace=workspace)

@@ -1,0 +1,851 @@
+"""Settling gold: one set of spans per article from the imported annotations; adjudication.
+
+``gold(workspace, strategy, min_support)`` reads the submitted annotations and writes
+``gold/gold.jsonl`` (shape: ``Workspace.read_gold``). The rules, per article:
+
+- **Annotators** of an article are those with a *submitted* annotation of it whose ``sha256`` is the
+  corpus article's. Cancelled annotations are counted, not annotators; an annotation made on another
+  text (its ``sha256`` differs) is counted and listed, never mixed in: its offsets point elsewhere.
+- **Candidates** are the distinct (start, end, label) marked by any annotator; a candidate's
+  *support* is the set of annotators who marked exactly it.
+- **Support needed**: ``majority`` (and ``adjudicated``) more than half of the article's annotators,
+  or ``--min-support N``; ``unanimous`` all of them. A number above the article's annotator count is
+  that count (all of them). An article with one annotator is settled by that annotator: ``single``.
+- **Gold**: every candidate with the support needed, unless it is contested (below). Its ``settled``
+  says how: ``single`` (one annotator), ``unanimous`` (every annotator), ``majority`` (the support
+  needed, not everyone), ``adjudicated`` or ``ground_truth``.
+- **Conflicts**, listed with their candidates and support, never dropped:
+  1. *overlapping-settled*: two candidates that both have the support needed overlap, and no
+     annotator marked both (nested spans one annotator marked together are intended, both gold).
+     Under a strict majority this cannot happen — two disjoint majorities do not exist — only with
+     a low ``--min-support``. The candidates without support that overlap them join the conflict.
+  2. *label*, *boundary*, *label-and-boundary*: a cluster of overlapping candidates, none with the
+     support needed and none overlapping a gold span, whose annotators together have it: they agree
+     something is there but not what (another label, another extent, or both).
+- **Rejected**: a candidate without the support needed that overlaps a gold span (a minority
+  reading of a settled one), or lies in a cluster whose annotators together lack the support (a
+  lone minority span). Counted, not a conflict. Every candidate is exactly one of gold, rejected,
+  in a conflict — or *overridden* when the article is settled by an adjudication or ground truth.
+- **Overrides**, whatever the strategy: an adjudicator's decision (``gold/adjudications.jsonl``,
+  written by ``adjudicate_pull``) first, then an annotation marked ``ground_truth`` in Label Studio
+  (the newest, if several). The adjudicator comes first because an adjudication is the later,
+  dedicated decision, made seeing every annotator's spans, the ground truth one included. The
+  article's spans are the decision's (support: the annotators who marked the same span), its
+  conflicts none. Both are reported; a decision whose ``sha256`` is not the article's is reported
+  and ignored.
+- ``adjudicated``: settled as ``majority``, but an article counts as complete only when an
+  adjudicator or a ground truth settled it; until then it carries one conflict of kind
+  *awaiting-adjudication* over its whole text, so ``adjudicate push`` sends it for review.
+
+Grouping: the annotation file is not sorted by article. One pass keeps, per article and annotator,
+a small record (its spans as a flat ``array('q')`` of start, end, label code: 24 bytes a span);
+the corpus then streams by and each article is settled and written as it passes, in corpus order.
+At 10,000 articles x 3 annotators x 20 spans that is about 15 MB of offsets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import orjson
+
+from annotate import corpus, tasks
+from annotate.errors import AnnotateError, ExitCode, Messages
+from annotate.imports import (
+    ANNOTATORS_FILE,
+    Annotators,
+    Refused,
+    check_result,
+    iter_export,
+    timestamp,
+    utf16_to_codepoints,
+)
+from annotate.pull import download, slug
+from annotate.push import DEFAULT_BATCH_SIZE, ensure_project, pushed_articles
+from annotate.schema import load_schema
+from annotate.spans import Span
+from annotate.studio import Studio
+from annotate.workspace import Workspace, atomic_write, jsonl_writer, read_jsonl
+
+STRATEGIES = ("majority", "unanimous", "adjudicated")
+SETTLED = ("single", "unanimous", "majority", "adjudicated", "ground_truth")
+CANDIDATE_OUTCOMES = ("gold", "rejected", "in_conflicts", "overridden")
+RECORD_OUTCOMES = (
+    "used", "cancelled", "not_submitted", "superseded", "malformed", "unknown_label",
+    "not_in_corpus", "text_changed", "offsets_outside_text",
+)  # fmt: skip
+AWAITING = "awaiting-adjudication"
+DIFFER_IN = {"label": "label", "boundary": "extent", "label-and-boundary": "label and extent"}
+SETTLED_PREDICTION = "settled"  # model_version of the review task's prediction holding the settled spans
+
+
+# -- settling the spans of one article --------------------------------------------------------------
+
+
+class Candidate(NamedTuple):
+    """A distinct (start, end, label) and the annotators who marked exactly it."""
+
+    span: Span
+    support: frozenset[str]
+
+
+@dataclass
+class Conflict:
+    kind: str  # label | boundary | label-and-boundary | overlapping-settled | awaiting-adjudication
+    reason: str
+    candidates: list[Candidate]
+    start: int = 0
+    end: int = 0
+
+    def __post_init__(self) -> None:
+        if self.candidates and not self.end:
+            self.start = min(c.span.start for c in self.candidates)
+            self.end = max(c.span.end for c in self.candidates)
+
+
+@dataclass
+class Settlement:
+    gold: list[Candidate]
+    rejected: list[Candidate]
+    conflicts: list[Conflict]
+
+
+def candidates(marks: Mapping[str, Iterable[Span]]) -> list[Candidate]:
+    """The distinct spans of all annotators with their support, sorted by start, end, label."""
+    support: dict[Span, set[str]] = defaultdict(set)
+    for annotator, spans in marks.items():
+        for span in spans:
+            support[Span(*span)].add(annotator)
+    return [Candidate(span, frozenset(who)) for span, who in sorted(support.items())]
+
+
+def settle_spans(marks: Mapping[str, Iterable[Span]], needed: int) -> Settlement:
+    """Settle one article's spans: ``marks`` maps each annotator to the spans they marked, ``needed``
+    is the support a span needs (see the module docstring for the rules)."""
+    found = candidates(marks)
+    passed = [len(c.support) >= needed for c in found]
+    pairs = list(_overlapping_pairs(found))
+    groups = _UnionFind(len(found))
+    contested: set[int] = set()
+    for i, j in pairs:
+        if passed[i] and passed[j] and not found[i].support & found[j].support:
+            groups.union(i, j)
+            contested |= {i, j}
+    beside_gold: set[int] = set()
+    attached: set[int] = set()
+    for i, j in pairs:
+        for a, b in ((i, j), (j, i)):
+            if passed[a] and not passed[b]:
+                if a in contested:
+                    groups.union(a, b)
+                    attached.add(b)
+                else:
+                    beside_gold.add(b)
+    free = [i for i in range(len(found)) if not passed[i] and i not in attached and i not in beside_gold]
+    free_set = set(free)
+    for i, j in pairs:
+        if i in free_set and j in free_set:
+            groups.union(i, j)
+    settlement = Settlement(
+        gold=[c for i, c in enumerate(found) if passed[i] and i not in contested],
+        rejected=[found[i] for i in sorted(beside_gold - attached)],
+        conflicts=[],
+    )
+    annotators = len(marks)
+    for members in groups.components([*contested, *attached, *free]):
+        cluster = [found[i] for i in members]
+        if any(i in contested for i in members):
+            reason = (
+                f"overlapping spans each have the {needed} of {annotators} annotators needed, "
+                "and no annotator marked both"
+            )
+            settlement.conflicts.append(Conflict("overlapping-settled", reason, cluster))
+            continue
+        who = frozenset().union(*(c.support for c in cluster))
+        if len(who) >= needed:
+            kind = _disagreement(cluster)
+            reason = (
+                f"{len(who)} of {annotators} annotators marked something here, but no span has the "
+                f"{needed} needed: they differ in {DIFFER_IN[kind]}"
+            )
+            settlement.conflicts.append(Conflict(kind, reason, cluster))
+        else:
+            settlement.rejected.extend(cluster)
+    settlement.rejected.sort()
+    settlement.conflicts.sort(key=lambda conflict: (conflict.start, conflict.end))
+    return settlement
+
+
+def _overlapping_pairs(found: list[Candidate]) -> Iterator[tuple[int, int]]:
+    """Index pairs of overlapping candidates (sorted by start): a sweep, not all pairs."""
+    for i, a in enumerate(found):
+        for j in range(i + 1, len(found)):
+            if found[j].span.start >= a.span.end:
+                break
+            yield i, j
+
+
+def _disagreement(cluster: list[Candidate]) -> str:
+    if len({(c.span.start, c.span.end) for c in cluster}) == 1:
+        return "label"
+    if len({c.span.label for c in cluster}) == 1:
+        return "boundary"
+    return "label-and-boundary"
+
+
+class _UnionFind:
+    def __init__(self, size: int):
+        self.parent = list(range(size))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        self.parent[self.find(i)] = self.find(j)
+
+    def components(self, members: Iterable[int]) -> list[list[int]]:
+        grouped: dict[int, list[int]] = defaultdict(list)
+        for i in sorted(set(members)):
+            grouped[self.find(i)].append(i)
+        return list(grouped.values())
+
+
+def support_needed(strategy: str, annotators: int, min_support: int | None = None) -> int:
+    """How many of an article's ``annotators`` a span needs under ``strategy``."""
+    if strategy == "unanimous":
+        return annotators
+    return min(min_support or annotators // 2 + 1, annotators)
+
+
+def settled_kind(support: int, annotators: int) -> str:
+    if annotators == 1:
+        return "single"
+    return "unanimous" if support == annotators else "majority"
+
+
+# -- the stage --------------------------------------------------------------------------------------
+
+
+@dataclass
+class GoldSummary:
+    strategy: str
+    min_support: int | None
+    path: str = ""
+    articles: int = 0  # gold records written
+    complete: int = 0
+    with_conflicts: int = 0
+    conflicts: int = 0
+    conflicts_per_kind: Counter[str] = field(default_factory=Counter)
+    awaiting_adjudication: int = 0
+    settled_by: Counter[str] = field(default_factory=Counter)  # articles, by how they were settled
+    spans_per_label: Counter[str] = field(default_factory=Counter)
+    spans_per_settled: Counter[str] = field(default_factory=lambda: Counter(dict.fromkeys(SETTLED, 0)))
+    candidates: Counter[str] = field(default_factory=lambda: Counter(dict.fromkeys(CANDIDATE_OUTCOMES, 0)))
+    records: Counter[str] = field(default_factory=Counter)  # annotation records read, by outcome
+    text_changed: list[str] = field(default_factory=list)  # "article X by ann-02"
+    problems: list[str] = field(default_factory=list)  # records left out as malformed, and why
+    ground_truth: list[str] = field(default_factory=list)  # articles settled by a ground_truth annotation
+    ground_truth_overruled: list[str] = field(default_factory=list)  # ... that an adjudication settled instead
+    adjudicated: list[str] = field(default_factory=list)  # articles settled by an adjudication
+    adjudications_ignored: list[str] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        """Every record read is counted once; every candidate has one outcome; spans add up."""
+        records_ok = sum(self.records[k] for k in RECORD_OUTCOMES) == self.records["read"]
+        strategy_spans = sum(self.spans_per_settled[k] for k in ("single", "unanimous", "majority"))
+        spans_ok = sum(self.spans_per_label.values()) == sum(self.spans_per_settled.values())
+        return records_ok and spans_ok and strategy_spans == self.candidates["gold"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "strategy": self.strategy,
+            "min_support": self.min_support,
+            "gold": self.path,
+            "articles": {
+                "settled": self.articles,
+                "complete": self.complete,
+                "with_conflicts": self.with_conflicts,
+                "awaiting_adjudication": self.awaiting_adjudication,
+                "settled_by": dict(sorted(self.settled_by.items())),
+            },
+            "conflicts": self.conflicts,
+            "conflicts_per_kind": dict(sorted(self.conflicts_per_kind.items())),
+            "spans": sum(self.spans_per_label.values()),
+            "spans_per_label": dict(self.spans_per_label),
+            "spans_per_settled": dict(self.spans_per_settled),
+            "candidates": {"total": sum(self.candidates.values()), **self.candidates},
+            "records": {"read": self.records["read"], **{k: self.records[k] for k in RECORD_OUTCOMES}},
+            "text_changed": self.text_changed,
+            "problems": self.problems,
+            "ground_truth": self.ground_truth,
+            "ground_truth_overruled_by_adjudication": self.ground_truth_overruled,
+            "adjudicated": self.adjudicated,
+            "adjudications_ignored": self.adjudications_ignored,
+            "balanced": self.balanced,
+        }
+
+
+class _Marks(NamedTuple):
+    """One annotator's submitted annotation of one article, kept small until the article streams by."""
+
+    sha256: str
+    updated_at: str
+    ground_truth: bool
+    offsets: array  # start, end, label code, start, end, label code, ...
+    line: int
+
+
+def check_options(strategy: str, min_support: int | None) -> None:
+    if strategy not in STRATEGIES:
+        raise AnnotateError(
+            Messages.GOLD_UNKNOWN_STRATEGY, ExitCode.USAGE, strategy=strategy, known=", ".join(STRATEGIES)
+        )
+    if min_support is not None and (
+        isinstance(min_support, bool) or not isinstance(min_support, int) or min_support < 1
+    ):
+        raise AnnotateError(Messages.GOLD_BAD_MIN_SUPPORT, ExitCode.USAGE, value=min_support)
+    if min_support is not None and strategy == "unanimous":
+        raise AnnotateError(Messages.GOLD_MIN_SUPPORT_UNANIMOUS, ExitCode.USAGE)
+
+
+def gold(
+    workspace: Workspace,
+    strategy: str = "majority",
+    min_support: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> GoldSummary:
+    """Settle one set of spans per article and write ``gold/gold.jsonl`` (rules: module docstring).
+
+    ``progress(1)`` hears of each article written.
+    """
+    check_options(strategy, min_support)
+    schema = load_schema(workspace.schema_path)
+    where = workspace.relative(workspace.annotations_path)
+    if not workspace.annotations_path.exists():
+        raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, path=where)
+    summary = GoldSummary(strategy, min_support, path=workspace.relative(workspace.gold_path))
+    summary.spans_per_label.update(dict.fromkeys(schema.label_names, 0))
+    labels = list(schema.label_names)
+    by_article = _collect(workspace.read_annotations(), labels, summary)
+    if summary.records["read"] == 0:
+        raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, path=where)
+    decisions = {record["article_id"]: record for record in read_adjudications(workspace)}
+    settler = _Settler(strategy, min_support, labels, summary)
+    with atomic_write(workspace.gold_path, "wb") as out:
+        writer = jsonl_writer(out)
+        for article in workspace.read_articles():
+            marks, decision = by_article.pop(article["id"], {}), decisions.pop(article["id"], None)
+            if not marks and decision is None:
+                continue
+            record = settler.article(article, marks, decision)
+            if record is not None:
+                writer.write(record)
+                if progress:
+                    progress(1)
+    for article_id, left in by_article.items():
+        summary.records["not_in_corpus"] += len(left)
+        summary.problems.append(f"article {article_id}: {len(left)} annotation(s) of an article not in the corpus")
+    for article_id in decisions:
+        summary.adjudications_ignored.append(f"article {article_id}: not in the corpus; ignored")
+    return summary
+
+
+def _collect(annotations: Iterable[Any], labels: list[str], summary: GoldSummary) -> dict[str, dict[str, _Marks]]:
+    """Submitted records by article and annotator (two for one key: the last updated wins)."""
+    codes = {label: code for code, label in enumerate(labels)}
+    by_article: dict[str, dict[str, _Marks]] = {}
+    for line, raw in enumerate(annotations, start=1):
+        summary.records["read"] += 1
+        outcome, article_id, annotator, marks = _parse(raw, codes, line)
+        if outcome:
+            summary.records[outcome] += 1
+            if outcome in ("malformed", "unknown_label"):
+                summary.problems.append(f"annotation record {line}: {outcome.replace('_', ' ')}; left out")
+            continue
+        kept = by_article.setdefault(article_id, {})
+        earlier = kept.get(annotator)
+        if earlier is not None:
+            summary.records["superseded"] += 1
+            if timestamp(earlier.updated_at) > timestamp(marks.updated_at):
+                continue
+        kept[annotator] = marks
+    return by_article
+
+
+def _parse(raw: Any, codes: dict[str, int], line: int) -> tuple[str | None, str, str, _Marks | None]:
+    if not isinstance(raw, dict):
+        return "malformed", "", "", None
+    status = raw.get("status")
+    if status != "submitted":
+        return ("cancelled" if status == "cancelled" else "not_submitted"), "", "", None
+    article_id, annotator, sha256, spans = (raw.get(key) for key in ("article_id", "annotator", "sha256", "spans"))
+    if not all(isinstance(value, str) and value for value in (article_id, annotator, sha256)):
+        return "malformed", "", "", None
+    offsets = array("q")
+    try:
+        for span in spans:
+            start, end, label = span["start"], span["end"], span["label"]
+            if type(start) is not int or type(end) is not int:
+                return "malformed", "", "", None
+            if label not in codes:
+                return "unknown_label", "", "", None
+            offsets.extend((start, end, codes[label]))
+    except (TypeError, KeyError):
+        return "malformed", "", "", None
+    updated = str(raw.get("updated_at") or raw.get("created_at") or "")
+    return None, article_id, annotator, _Marks(sha256, updated, bool(raw.get("ground_truth")), offsets, line)
+
+
+def _spans(offsets: array, labels: list[str]) -> list[Span]:
+    return [Span(offsets[i], offsets[i + 1], labels[offsets[i + 2]]) for i in range(0, len(offsets), 3)]
+
+
+class _Settler:
+    """Settles one article at a time into its gold record, counting into the summary."""
+
+    def __init__(self, strategy: str, min_support: int | None, labels: list[str], summary: GoldSummary):
+        self.strategy = strategy
+        self.min_support = min_support
+        self.labels = labels
+        self.summary = summary
+
+    def article(
+        self, article: dict[str, Any], found: dict[str, _Marks], decision: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        text, summary = article["text"], self.summary
+        marks: dict[str, list[Span]] = {}
+        ground_truth: tuple[str, str] | None = None  # (updated_at, annotator) of the newest
+        for annotator, record in sorted(found.items()):
+            if record.sha256 != article["sha256"]:
+                summary.records["text_changed"] += 1
+                summary.text_changed.append(f"article {article['id']} by {annotator}")
+                continue
+            spans = _spans(record.offsets, self.labels)
+            if not all(0 <= s.start < s.end <= len(text) for s in spans):
+                summary.records["offsets_outside_text"] += 1
+                summary.problems.append(
+                    f"annotation record {record.line} (article {article['id']} by {annotator}): "
+                    f"offsets outside the text (0-{len(text)}); left out"
+                )
+                continue
+            summary.records["used"] += 1
+            marks[annotator] = spans
+            if record.ground_truth:
+                stamp = (timestamp(record.updated_at), annotator)
+                ground_truth = max(ground_truth, stamp) if ground_truth else stamp
+        decision = self._valid_decision(article, decision)
+        if not marks and decision is None:
+            return None
+        settlement = settle_spans(marks, support_needed(self.strategy, len(marks), self.min_support))
+        found_candidates = candidates(marks)
+        record = {
+            "article_id": article["id"],
+            "sha256": article["sha256"],
+            "strategy": self.strategy,
+            "min_support": self.min_support,
+            "support_needed": support_needed(self.strategy, len(marks), self.min_support) if marks else None,
+            "settled_by": None,
+            "decided_by": None,
+            "annotators": sorted(marks),
+            "spans": [],
+            "conflicts": [],
+        }
+        if decision is not None or ground_truth is not None:
+            self._override(record, text, found_candidates, decision, ground_truth and ground_truth[1], marks)
+        else:
+            self._by_strategy(record, text, marks, settlement, found_candidates)
+        self._count(record)
+        return record
+
+    def _valid_decision(self, article: dict[str, Any], decision: dict[str, Any] | None) -> dict[str, Any] | None:
+        if decision is None:
+            return None
+        if decision.get("sha256") != article["sha256"]:
+            self.summary.adjudications_ignored.append(
+                f"article {article['id']}: adjudicated on another text (its sha256 differs); ignored"
+            )
+            return None
+        spans = decision.get("spans")
+        text = article["text"]
+        try:
+            valid = all(0 <= s["start"] < s["end"] <= len(text) and s["label"] in self.labels for s in spans)
+        except (TypeError, KeyError):
+            valid = False
+        if not valid:
+            self.summary.adjudications_ignored.append(
+                f"article {article['id']}: the adjudication's spans do not fit the article (damaged file?); ignored"
+            )
+            return None
+        return decision
+
+    def _override(
+        self,
+        record: dict[str, Any],
+        text: str,
+        found: list[Candidate],
+        decision: dict[str, Any] | None,
+        ground_truth: str | None,
+        marks: dict[str, list[Span]],
+    ) -> None:
+        support = {c.span: c.support for c in found}
+        if decision is not None:
+            kind, decided_by = "adjudicated", decision.get("adjudicator")
+            spans = sorted({Span(s["start"], s["end"], s["label"]) for s in decision["spans"]})
+            self.summary.adjudicated.append(record["article_id"])
+            if ground_truth is not None:
+                self.summary.ground_truth_overruled.append(record["article_id"])
+        else:
+            kind, decided_by = "ground_truth", ground_truth
+            spans = sorted(set(marks[ground_truth]))
+            self.summary.ground_truth.append(record["article_id"])
+        record["settled_by"], record["decided_by"] = kind, decided_by
+        record["spans"] = [_span_entry(s, text, kind, support.get(s, ())) for s in spans]
+        self.summary.candidates["overridden"] += len(found)
+
+    def _by_strategy(
+        self,
+        record: dict[str, Any],
+        text: str,
+        marks: dict[str, list[Span]],
+        settlement: Settlement,
+        found: list[Candidate],
+    ) -> None:
+        annotators = len(marks)
+        record["settled_by"] = (
+            "single" if annotators == 1 else "unanimous" if self.strategy == "unanimous" else "majority"
+        )
+        record["spans"] = [
+            _span_entry(c.span, text, settled_kind(len(c.support), annotators), c.support) for c in settlement.gold
+        ]
+        conflicts = list(settlement.conflicts)
+        if self.strategy == "adjudicated":
+            reason = "the adjudicated strategy counts an article only once an adjudicator or a ground truth settled it"
+            conflicts.append(Conflict(AWAITING, reason, found, 0, len(text)))
+            self.summary.awaiting_adjudication += 1
+        record["conflicts"] = [_conflict_entry(conflict, text) for conflict in conflicts]
+        self.summary.candidates["gold"] += len(settlement.gold)
+        self.summary.candidates["rejected"] += len(settlement.rejected)
+        self.summary.candidates["in_conflicts"] += sum(len(c.candidates) for c in settlement.conflicts)
+
+    def _count(self, record: dict[str, Any]) -> None:
+        summary = self.summary
+        summary.articles += 1
+        summary.settled_by[record["settled_by"]] += 1
+        for span in record["spans"]:
+            summary.spans_per_label[span["label"]] += 1
+            summary.spans_per_settled[span["settled"]] += 1
+        if record["conflicts"]:
+            summary.with_conflicts += 1
+            summary.conflicts += len(record["conflicts"])
+            summary.conflicts_per_kind.update(conflict["kind"] for conflict in record["conflicts"])
+        else:
+            summary.complete += 1
+
+
+def _span_entry(span: Span, text: str, settled: str, support: Iterable[str]) -> dict[str, Any]:
+    return {
+        "start": span.start,
+        "end": span.end,
+        "label": span.label,
+        "text": span.text_in(text),
+        "settled": settled,
+        "support": sorted(support),
+    }
+
+
+def _conflict_entry(conflict: Conflict, text: str) -> dict[str, Any]:
+    return {
+        "start": conflict.start,
+        "end": conflict.end,
+        "kind": conflict.kind,
+        "reason": conflict.reason,
+        "candidates": [
+            {
+                "start": c.span.start,
+                "end": c.span.end,
+                "label": c.span.label,
+                "text": c.span.text_in(text),
+                "support": sorted(c.support),
+            }
+            for c in conflict.candidates
+        ],
+    }
+
+
+def read_adjudications(workspace: Workspace) -> Iterator[dict[str, Any]]:
+    """Stream the adjudicators' decisions (nothing before the first ``adjudicate pull``).
+
+    One record per article::
+
+        {"article_id": str, "sha256": str, "spans": [{"start", "end", "label", "text"}, ...],
+         "adjudicator": "ann-04" (a pseudonym), "updated_at": str,
+         "origin": {"project": int, "task": int, "annotation": int}}
+    """
+    if workspace.adjudications_path.exists():
+        yield from read_jsonl(workspace.adjudications_path, "delete it and re-run `annotate adjudicate pull`")
+
+
+# -- adjudication through Label Studio ----------------------------------------------------------------
+
+
+def review_project(workspace: Workspace, project: str | None = None) -> str:
+    """The review project's title: ``project``, or ``<workspace name>-review``."""
+    return project or f"{workspace.config['name']}-review"
+
+
+@dataclass
+class ReviewPushSummary:
+    project: str
+    project_id: int
+    url: str
+    created: bool = False
+    articles_in_conflict: int = 0
+    pushed: int = 0
+    already_there: int = 0
+    changed_since_push: list[str] = field(default_factory=list)
+    predictions: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in self.__dataclass_fields__}
+
+
+def adjudicate_push(
+    workspace: Workspace,
+    studio: Studio,
+    project: str | None = None,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    progress: Callable[[int], None] | None = None,
+) -> ReviewPushSummary:
+    """Send each article with open conflicts in ``gold/gold.jsonl`` to a review project, once.
+
+    A task per article (``data`` as ``annotate tasks build`` makes it), with one prediction per
+    annotator (``model_version`` = the pseudonym) holding all their spans of the article, and one
+    (``settled``) holding the spans the strategy settled, to start from.
+    """
+    if not workspace.gold_path.exists():
+        raise AnnotateError(Messages.GOLD_MISSING, path=workspace.relative(workspace.gold_path))
+    title = review_project(workspace, project)
+    open_articles = {r["article_id"]: r for r in workspace.read_gold() if r["conflicts"]}
+    schema = load_schema(workspace.schema_path)
+    found, created, _ = ensure_project(studio, title, schema)
+    summary = ReviewPushSummary(title, found.id, studio.project_url(found.id), created)
+    summary.articles_in_conflict = len(open_articles)
+    there = {} if created else pushed_articles(studio, found.id)
+    marks = _annotators_spans(workspace, open_articles)
+    batch: list[dict[str, Any]] = []
+    for article in workspace.read_articles():
+        settled = open_articles.get(article["id"])
+        if settled is None or settled["sha256"] != article["sha256"]:
+            continue
+        pushed_sha = there.get(article["id"])
+        if pushed_sha == article["sha256"]:
+            summary.already_there += 1
+        elif pushed_sha is not None:
+            summary.changed_since_push.append(article["id"])
+        else:
+            batch.append(_review_task(article, marks.get(article["id"], {}), settled))
+            summary.predictions += len(batch[-1]["predictions"])
+        if len(batch) >= batch_size:
+            _import(studio, summary, batch, progress)
+    if batch:
+        _import(studio, summary, batch, progress)
+    return summary
+
+
+def _annotators_spans(
+    workspace: Workspace, gold_records: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, list[Span]]]:
+    """Each annotator's spans of the given articles, as gold counted them (submitted, same text)."""
+    found: dict[str, dict[str, tuple[str, list[Span]]]] = defaultdict(dict)
+    for record in workspace.read_annotations():
+        settled = gold_records.get(record.get("article_id"))
+        if settled is None or record.get("annotator") not in settled["annotators"]:
+            continue
+        if record.get("status") != "submitted" or record.get("sha256") != settled["sha256"]:
+            continue
+        spans = [Span(s["start"], s["end"], s["label"]) for s in record["spans"]]
+        earlier = found[record["article_id"]].get(record["annotator"])
+        updated = str(record.get("updated_at") or "")
+        if earlier is None or timestamp(updated) >= timestamp(earlier[0]):
+            found[record["article_id"]][record["annotator"]] = (updated, spans)
+    return {article: {who: spans for who, (_, spans) in by.items()} for article, by in found.items()}
+
+
+def _review_task(article: dict[str, Any], marks: dict[str, list[Span]], settled: dict[str, Any]) -> dict[str, Any]:
+    task = tasks.article_task(article)
+    text = article["text"]
+
+    def prediction(version: str, spans: Iterable[Span]) -> dict[str, Any]:
+        result = [tasks.span_region(span, text, index) for index, span in enumerate(sorted(spans), start=1)]
+        return {"model_version": version, "result": result}
+
+    task["predictions"] = [prediction(who, marks.get(who, [])) for who in settled["annotators"]]
+    task["predictions"].append(
+        prediction(SETTLED_PREDICTION, (Span(s["start"], s["end"], s["label"]) for s in settled["spans"]))
+    )
+    return task
+
+
+def _import(
+    studio: Studio, summary: ReviewPushSummary, batch: list[dict[str, Any]], progress: Callable[[int], None] | None
+) -> None:
+    studio.client.projects.import_tasks(summary.project_id, request=batch)
+    summary.pushed += len(batch)
+    if progress:
+        progress(len(batch))
+    batch.clear()
+
+
+@dataclass
+class ReviewPullSummary:
+    project: str
+    project_id: int
+    export: str
+    tasks: int = 0
+    decisions_read: int = 0
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    superseded: int = 0  # older decisions of one article, in the project or in the file
+    skipped: int = 0  # cancelled (skipped) review annotations: no decision
+    refused: list[str] = field(default_factory=list)  # "task N annotation M: what is wrong"
+    repairs: list[str] = field(default_factory=list)
+    gold_changed: list[str] = field(default_factory=list)  # articles whose gold record changed
+    gold: GoldSummary | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = {key: getattr(self, key) for key in self.__dataclass_fields__ if key != "gold"}
+        data["gold"] = self.gold.as_dict() if self.gold else None
+        return data
+
+
+def adjudicate_pull(
+    workspace: Workspace,
+    studio: Studio,
+    project: str | None = None,
+    strategy: str | None = None,
+    min_support: int | None = None,
+) -> ReviewPullSummary:
+    """Bring the review project's decisions back as ``gold/adjudications.jsonl`` and re-settle gold.
+
+    Every region is checked as ``annotate import`` checks it; an annotation with a bad region is
+    refused and reported with its task. The newest decision per article wins. Gold is settled again
+    with ``strategy`` and ``min_support`` (default: those of the current gold file).
+    """
+    title = review_project(workspace, project)
+    strategy, min_support = _previous_options(workspace, strategy, min_support)
+    check_options(strategy, min_support)
+    found = studio.project(title)
+    path, task_count = download(workspace, studio, found.id, slug(title))
+    summary = ReviewPullSummary(title, found.id, workspace.relative(path), task_count)
+    annotators = Annotators(workspace.annotations_dir / ANNOTATORS_FILE, studio.users_by_id())
+    labels = frozenset(load_schema(workspace.schema_path).label_names)
+    stored = {article["id"]: article["sha256"] for article in workspace.read_articles()}
+    decisions: dict[str, dict[str, Any]] = {}
+    for task in iter_export(path, summary.export):
+        for decision in _decisions(task, stored, labels, annotators, summary):
+            _keep_newest(decisions, decision, summary)
+    kept = {record["article_id"]: record for record in read_adjudications(workspace)}
+    for article_id, decision in decisions.items():
+        earlier = kept.get(article_id)
+        if earlier is None:
+            summary.new += 1
+        elif _digest(earlier) == _digest(decision):
+            summary.unchanged += 1
+            continue
+        elif timestamp(earlier.get("updated_at")) > timestamp(decision["updated_at"]):
+            summary.superseded += 1
+            continue
+        else:
+            summary.updated += 1
+        kept[article_id] = decision
+    with atomic_write(workspace.adjudications_path, "wb") as out:
+        writer = jsonl_writer(out)
+        for article_id in sorted(kept):
+            writer.write(kept[article_id])
+    annotators.save()
+    before = _gold_digests(workspace)
+    summary.gold = gold(workspace, strategy, min_support)
+    after = _gold_digests(workspace)
+    summary.gold_changed = sorted(a for a in before.keys() | after.keys() if before.get(a) != after.get(a))
+    return summary
+
+
+def _previous_options(workspace: Workspace, strategy: str | None, min_support: int | None) -> tuple[str, int | None]:
+    if strategy is not None:
+        return strategy, min_support
+    first = next(iter(workspace.read_gold()), None)
+    if first is None:
+        return "majority", min_support
+    return first["strategy"], min_support if min_support is not None else first.get("min_support")
+
+
+def _decisions(
+    task: dict[str, Any],
+    stored: dict[str, str],
+    labels: frozenset[str],
+    annotators: Annotators,
+    summary: ReviewPullSummary,
+) -> Iterator[dict[str, Any]]:
+    data = task.get("data") if isinstance(task.get("data"), dict) else {}
+    article_id, text, items = data.get("article_id"), data.get("text"), task.get("annotations") or []
+    where = f"task {task.get('id')}"
+    if not items:
+        return
+    if article_id not in stored or not isinstance(text, str):
+        summary.refused.append(f"{where}: article {article_id!r} is not in the corpus; its decisions are ignored")
+        return
+    if corpus.text_sha256(text) != stored[article_id]:
+        summary.refused.append(f"{where}: the text of article {article_id} changed since review; ignored")
+        return
+    to_codepoints = utf16_to_codepoints(text)
+    for item in items:
+        summary.decisions_read += 1
+        if item.get("was_cancelled"):
+            summary.skipped += 1
+            continue
+        try:
+            spans, repairs = check_result(item.get("result"), text, labels, to_codepoints)
+            adjudicator = annotators.pseudonym(item.get("completed_by"))
+        except Refused as refused:
+            summary.refused.append(f"{where} annotation {item.get('id')}: {refused.detail}")
+            continue
+        if repairs:
+            done = ", ".join(f"{count} {name}" for name, count in sorted(repairs.items()))
+            summary.repairs.append(f"{where} annotation {item.get('id')}: repaired {done}")
+        yield {
+            "article_id": article_id,
+            "sha256": stored[article_id],
+            "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text_in(text)} for s in spans],
+            "adjudicator": adjudicator,
+            "updated_at": item.get("updated_at") or item.get("created_at"),
+            "origin": {"project": task.get("project"), "task": task.get("id"), "annotation": item.get("id")},
+        }
+
+
+def _keep_newest(decisions: dict[str, dict[str, Any]], decision: dict[str, Any], summary: ReviewPullSummary) -> None:
+    earlier = decisions.get(decision["article_id"])
+    if earlier is not None:
+        summary.superseded += 1
+        order = (timestamp(decision["updated_at"]), decision["origin"]["annotation"] or 0)
+        if order < (timestamp(earlier["updated_at"]), earlier["origin"]["annotation"] or 0):
+            return
+    decisions[decision["article_id"]] = decision
+
+
+def _digest(record: dict[str, Any]) -> bytes:
+    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+
+
+def _gold_digests(workspace: Workspace) -> dict[str, bytes]:
+    """article id -> digest of its gold record: 16 bytes an article, to tell what a re-settle changed."""
+    return {record["article_id"]: _digest(record) for record in workspace.read_gold()}
