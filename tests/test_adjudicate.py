@@ -80,7 +80,9 @@ def test_push_sends_each_article_in_conflict_once_with_one_prediction_per_annota
 def test_push_before_gold_says_to_settle_first(label_studio, workspace, cli):
     result = cli("adjudicate", "push", *label_studio.connection_args(), workspace=workspace)
     assert result.exit_code == 1
-    assert result.stderr == "Error: No gold standard yet: gold/gold.jsonl is missing or empty. Settle it first: `annotate gold`.\n"
+    assert result.stderr == (
+        "Error: No gold standard yet: gold/gold.jsonl is missing or empty. Settle it first: `annotate gold`.\n"
+    )
 
 
 def test_an_adjudication_comes_back_as_gold_the_newest_wins_and_a_bad_region_is_refused(label_studio, settled, cli):
