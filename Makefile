@@ -1,6 +1,8 @@
 # The two README commands. Each makes the virtual environment it needs (in .venv) and runs one job.
-#   make demo   ingest the bundled corpus, build pre-annotated tasks, start the local Label Studio, push the
-#               tasks to it, import the bundled (simulated) annotations, print their agreement, settle gold
+#   make demo   the whole loop on the bundled corpus: ingest, build pre-annotated tasks, start the local Label
+#               Studio, push the tasks, post the simulated annotations as three annotator users, pull them
+#               back, print their agreement, settle gold, publish version 1.0.0, load it back with datasets,
+#               export CoNLL training data, and print where the release and Label Studio are
 #   make test   lint, then run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -23,9 +25,13 @@ demo: $(VENV)/.installed
 	$(BIN)/annotate prelabel score
 	$(BIN)/annotate studio up
 	$(BIN)/annotate push --project conflict-events
-	$(BIN)/annotate import corpus/simulated/label-studio-export.json
+	$(BIN)/python scripts/post_simulated_annotations.py --project conflict-events
+	$(BIN)/annotate pull --project conflict-events
 	$(BIN)/annotate agreement
 	$(BIN)/annotate gold
+	$(BIN)/annotate publish --version 1.0.0
+	$(BIN)/python scripts/load_release.py
+	$(BIN)/annotate export --format conll
 	$(BIN)/annotate studio status
 
 test: $(VENV)/.installed
@@ -34,4 +40,4 @@ test: $(VENV)/.installed
 
 clean:
 	-$(BIN)/annotate studio down
-	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports gold .studio
+	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports gold releases training .studio

@@ -997,7 +997,8 @@ def publish_command(
     if held:
         typer.echo(
             f"Held back {held} article(s) with open conflicts: {', '.join(report['held_back']['articles'][:10])}"
-            f"{' ...' if held > 10 else ''}. Settle them with `annotate adjudicate push`, or pass --include-conflicts."
+            f"{f' and {held - 10} more' if held > 10 else ''}. Settle them with `annotate adjudicate push`, or pass "
+            "--include-conflicts."
         )
     elif summary.include_conflicts:
         typer.echo(f"Published {summary.published_with_conflicts} article(s) with open conflicts, settled spans only.")
