@@ -5,14 +5,16 @@ Per round (``data.round``, set by ``annotate push --round``): articles complete,
 untouched. For pre-annotated tasks: how many predicted spans the annotators kept, changed or deleted.
 And the articles still waiting for their N-th annotator.
 
-Tasks are listed page by page (with their overlap target) and fetched through the export endpoint a
-batch of ids at a time, as pull does; only counters and one small entry per task stay in memory.
+Tasks are listed page by page with their overlap target and predictions (the export gives only the
+predictions' ids), and each batch of them is fetched with its annotations through the export
+endpoint, as pull does; only counters and the list of articles awaited stay in memory.
 Annotators are named by the pseudonyms of ``annotations/annotators.json`` (the same ``ann-NN`` as
 in imported records), by e-mail only when asked; Label Studio user ids never appear.
 """
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections import Counter
 from collections.abc import Callable
@@ -72,7 +74,8 @@ class _Tally:
         self.pre_annotated_tasks = 0
         self.unreadable: Counter[str] = Counter()  # annotations or predictions left out, by reason
 
-    def task(self, task: dict[str, Any], target: int) -> None:
+    def task(self, task: dict[str, Any], target: int, predictions: list[Any]) -> None:
+        """One exported task, with its overlap target and its predictions' results (from the listing)."""
         self.tasks += 1
         data = task.get("data") or {}
         text = str(data.get("text") or "")
@@ -113,7 +116,7 @@ class _Tally:
                         "target": target,
                     }
                 )
-        self._predictions(task, text, to_codepoints, done)
+        self._predictions(predictions, text, to_codepoints, done)
 
     def _progress(self, round_name: str | None, completed: int, target: int, touched: bool) -> None:
         progress = self.rounds.setdefault(round_name, _Round())
@@ -134,12 +137,11 @@ class _Tally:
         return spans
 
     def _predictions(
-        self, task: dict[str, Any], text: str, to_codepoints: Any, done: list[tuple[str, list[Span] | None]]
+        self, predictions: list[Any], text: str, to_codepoints: Any, done: list[tuple[str, list[Span] | None]]
     ) -> None:
         predicted: set[Span] = set()
-        for prediction in task.get("predictions") or []:
-            if isinstance(prediction, dict):
-                predicted.update(self._spans(prediction.get("result"), text, to_codepoints, "prediction") or ())
+        for result in predictions:
+            predicted.update(self._spans(result, text, to_codepoints, "prediction") or ())
         if not predicted:
             return
         self.pre_annotated_tasks += 1
@@ -166,14 +168,16 @@ def status(
     found = studio.project(project)
     settings = studio.client.projects.get(found.id)
     schema = load_schema(workspace.schema_path)
-    targets = {task.id: int(task.overlap or 1) for task in studio.tasks(found.id, include="id,overlap")}
     annotators = Annotators(workspace.annotations_dir / ANNOTATORS_FILE, studio.users_by_id())
     tally = _Tally(schema.label_names, annotators, settings.skip_queue == IGNORE_SKIPPED)
-    for tasks in exported_tasks(studio, found.id, sorted(targets), batch_size):
-        for task in tasks:
-            tally.task(task, targets.get(task.get("id"), 1))
+    listing = studio.tasks(found.id, include="id,overlap,predictions")
+    while chunk := {task.id: task for task in itertools.islice(listing, batch_size)}:
+        for tasks in exported_tasks(studio, found.id, sorted(chunk), batch_size):
+            for task in tasks:
+                listed = chunk[task["id"]]
+                tally.task(task, int(listed.overlap or 1), [p.result for p in listed.predictions or []])
         if progress:
-            progress(tally.tasks, len(targets))
+            progress(tally.tasks, max(tally.tasks, settings.task_number or 0))
     annotators.save()
     emails = {name: key.split(":", 1)[1] for key, name in annotators.keys.items() if key.startswith("email:")}
     shown = (lambda name: emails.get(name, name)) if show_emails else (lambda name: name)
