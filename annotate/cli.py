@@ -644,6 +644,8 @@ def _print_status_report(figures: dict[str, Any]) -> None:
         f"annotations; {overlap['overlap_share']}% of tasks get {overlap['annotators_per_task']} annotator(s), "
         "the rest one."
     )
+    if not figures["annotators"]:
+        typer.echo("No annotations yet.")
     people = Table(title="Annotators")
     columns = ("annotator", "submitted", "skipped", "remaining", "median lead time (s)", "spans per article")
     for column in columns:
@@ -653,7 +655,8 @@ def _print_status_report(figures: dict[str, Any]) -> None:
             row["annotator"], str(row["submitted"]), str(row["skipped"]), str(row["remaining"]),
             _figure(row["median_lead_time"]), _figure(row["spans_per_article"]),
         )  # fmt: skip
-    out.print(people)
+    if figures["annotators"]:
+        out.print(people)
     rounds = Table(title="Rounds")
     for column in ("round", "articles", "recorded", "complete", "in progress", "untouched"):
         rounds.add_column(column, justify="left" if column == "round" else "right", no_wrap=True)
