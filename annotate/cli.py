@@ -668,7 +668,7 @@ def _print_status_report(figures: dict[str, Any]) -> None:
         )  # fmt: skip
     out.print(rounds)
     accepted = figures["pre_annotations"]
-    if accepted["tasks"]:
+    if accepted["all"]["predicted"]:
         table = Table(title=f"Pre-annotations: predicted spans in submitted annotations ({accepted['tasks']} tasks)")
         for column in ("label", "predicted", "kept", "changed", "deleted", "acceptance"):
             table.add_column(column, justify="left" if column == "label" else "right", no_wrap=True)
