@@ -39,6 +39,8 @@ from annotate import prelabel as prelabel_stage
 from annotate import pull as pull_stage
 from annotate import push as push_stage
 from annotate import release as release_stage
+from annotate import schema as schema_stage
+from annotate import status as status_stage
 from annotate import studio as studio_stage
 from annotate import tasks as tasks_stage
 from annotate.errors import AnnotateError, ExitCode, Messages
@@ -53,12 +55,15 @@ The pipeline, one command per stage:
 \b
   annotate init DIR             make a workspace (config, schema, corpus/)
   annotate schema config        the Label Studio labeling config derived from the schema
+  annotate schema guidelines    the annotation guidelines (Markdown and HTML) derived from the schema
   annotate corpus add PATH...   ingest articles (txt, jsonl, json, csv, parquet, saved datasets)
   annotate prelabel text TEXT   what the rule-based pre-annotator finds in a text
   annotate prelabel score       its precision and recall against gold spans
   annotate tasks build          Label Studio tasks, with --prelabel for pre-annotations
   annotate studio up            start a local Label Studio for the workspace
-  annotate push --project NAME  send the tasks to a Label Studio project (only what is missing)
+  annotate push --project NAME  send the tasks to a Label Studio project (only what is missing);
+                                --round R --sample K for a sample, --annotators-per-task N for overlap
+  annotate status --project NAME  who annotated what, rounds, pre-annotations kept, who is awaited
   annotate pull --project NAME  fetch the annotations back, save the raw export, import it
   annotate import EXPORT.json   import a JSON export made in the Label Studio UI
   annotate agreement            inter-annotator agreement on the submitted annotations
@@ -237,6 +242,28 @@ def schema_tags(workspace: WorkspaceOption = Path("."), as_json: JsonOption = Fa
         print_json({"schema": schema.id, "labels": schema.label_names, "bio_tags": schema.bio_tags})
     else:
         sys.stdout.write("\n".join(schema.bio_tags) + "\n")
+
+
+@schema_app.command("guidelines")
+@one_line_errors
+def schema_guidelines(
+    workspace: WorkspaceOption = Path("."),
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write into (default: the workspace's guidelines/).")
+    ] = None,
+) -> None:
+    """Write guidelines.md and guidelines.html: each label's definition, notes, examples, key and colour.
+
+    The same text is the Label Studio project's instructions, set by `annotate push`.
+
+    Example:
+
+    \b
+        annotate schema guidelines --out docs/
+    """
+    ws = open_workspace(workspace)
+    for path in schema_stage.write_guidelines(ws, out_dir):
+        typer.echo(f"Wrote {ws.relative(path)}")
 
 
 # -- corpus -----------------------------------------------------------------------------------------
@@ -514,24 +541,52 @@ def push_command(
     update_config: Annotated[
         bool, typer.Option("--update-config", help="Replace a project's labeling config that differs from the schema.")
     ] = False,
+    annotators_per_task: Annotated[
+        int | None,
+        typer.Option("--annotators-per-task", help="Annotators per overlapping task (default: as the project has it)."),
+    ] = None,
+    overlap_share: Annotated[
+        int | None,
+        typer.Option("--overlap-share", help="Percentage of tasks that get that many annotators; the rest get one."),
+    ] = None,
+    round_name: Annotated[
+        str | None, typer.Option("--round", help="Push only this round's sample of articles, recorded in rounds/.")
+    ] = None,
+    sample: Annotated[
+        int | None, typer.Option(help="Articles in a new round: drawn from those not yet pushed.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of a new round's draw (default 0).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Push tasks/tasks.json (with pre-annotations) to a project; only articles not there yet.
 
-    Creates the project with the schema's labeling config if it does not exist. Safe to re-run:
-    a push that was interrupted is finished, nothing is imported twice.
+    Creates the project with the schema's labeling config if it does not exist, sets its overlap and
+    its instructions (the schema's guidelines) and says what it changed. Safe to re-run: a push that
+    was interrupted is finished, nothing is imported twice; a round pushed again adds nothing.
 
     Example:
 
     \b
-        annotate tasks build --prelabel && annotate push --project "conflict-events"
+        annotate push --project "conflict-events" --round pilot --sample 12 --annotators-per-task 3 --overlap-share 50
     """
     ws = open_workspace(workspace)
+    push_stage.overlap_request(annotators_per_task, overlap_share)  # bad values stop us before any connection
+    push_stage.check_round_request(round_name, sample, seed)
     studio = studio_stage.connect(ws, url, api_key)
     with progress_bar("Pushing tasks") as bar:
         task = bar.task_ids[0]
         summary = push_stage.push(
-            ws, studio, project, batch_size, update_config, progress=lambda done: bar.advance(task, done)
+            ws,
+            studio,
+            project,
+            batch_size,
+            update_config,
+            progress=lambda done: bar.advance(task, done),
+            annotators_per_task=annotators_per_task,
+            overlap_share=overlap_share,
+            round_name=round_name,
+            sample=sample,
+            seed=seed,
         )
     for article in summary.changed_since_push:
         typer.echo(f"changed: article {article} was pushed with another text; not pushed again", err=True)
@@ -543,7 +598,103 @@ def push_command(
         f"Project '{project}' ({state}): pushed {summary.pushed} task(s) in {summary.batches} batch(es); "
         f"{summary.already_there} already there; {len(summary.changed_since_push)} changed since pushed."
     )
+    if summary.round:
+        drawn = "drawn and recorded" if summary.round["new"] else "as recorded"
+        typer.echo(
+            f"Round '{summary.round['name']}' ({drawn}: {summary.round['sample']} article(s), seed "
+            f"{summary.round['seed']}); {summary.outside_round} task(s) of the file are not in it."
+        )
+    for name, change in summary.changed.items():
+        typer.echo(f"Changed {name.replace('_', '-')}: {change['old']} -> {change['new']}.")
+    if summary.instructions_updated:
+        typer.echo("Instructions set to the schema's guidelines (shown before annotating).")
+    overlap = summary.overlap
+    typer.echo(
+        f"The project now gives {overlap['overlap_share']}% of its tasks {overlap['annotators_per_task']} "
+        f"annotator(s) each, the rest one; instructions {'shown' if summary.instructions_shown else 'not shown'}."
+    )
     typer.echo(f"Open {summary.url}")
+
+
+@app.command("status")
+@one_line_errors
+def status_command(
+    project: ProjectOption,
+    workspace: WorkspaceOption = Path("."),
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    show_emails: Annotated[
+        bool, typer.Option("--show-emails", help="Name annotators by e-mail instead of their pseudonym.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """How a project's annotation is going: annotators, rounds, pre-annotations kept, articles awaited.
+
+    Read from the server; annotators are the pseudonyms (ann-NN) of imported records unless
+    --show-emails is given.
+
+    Example:
+
+    \b
+        annotate status --project "conflict-events" --json
+    """
+    ws = open_workspace(workspace)
+    studio = studio_stage.connect(ws, url, api_key)
+    with progress_bar("Reading tasks") as bar:
+        task = bar.task_ids[0]
+        figures = status_stage.status(
+            ws, studio, project, show_emails, progress=lambda done, total: bar.update(task, completed=done, total=total)
+        )
+    if as_json:
+        print_json(figures)
+    else:
+        _print_status_report(figures)
+
+
+def _print_status_report(figures: dict[str, Any]) -> None:
+    overlap = figures["overlap"]
+    typer.echo(
+        f"Project '{figures['project']}': {figures['tasks']} task(s), {figures['open_tasks']} still needing "
+        f"annotations; {overlap['overlap_share']}% of tasks get {overlap['annotators_per_task']} annotator(s), "
+        "the rest one."
+    )
+    if not figures["annotators"]:
+        typer.echo("No annotations yet.")
+    people = Table(title="Annotators")
+    columns = ("annotator", "submitted", "skipped", "remaining", "median lead time (s)", "spans per article")
+    for column in columns:
+        people.add_column(column, justify="left" if column == "annotator" else "right", no_wrap=True)
+    for row in figures["annotators"]:
+        people.add_row(
+            row["annotator"], str(row["submitted"]), str(row["skipped"]), str(row["remaining"]),
+            _figure(row["median_lead_time"]), _figure(row["spans_per_article"]),
+        )  # fmt: skip
+    if figures["annotators"]:
+        out.print(people)
+    rounds = Table(title="Rounds")
+    for column in ("round", "articles", "recorded", "complete", "in progress", "untouched"):
+        rounds.add_column(column, justify="left" if column == "round" else "right", no_wrap=True)
+    for row in figures["rounds"]:
+        recorded = "" if row["recorded"] is None else str(row["recorded"])
+        rounds.add_row(
+            row["round"] or "(no round)", str(row["articles"]), recorded,
+            str(row["complete"]), str(row["in_progress"]), str(row["untouched"]),
+        )  # fmt: skip
+    out.print(rounds)
+    accepted = figures["pre_annotations"]
+    if accepted["all"]["predicted"]:
+        table = Table(title=f"Pre-annotations: predicted spans in submitted annotations ({accepted['tasks']} tasks)")
+        for column in ("label", "predicted", "kept", "changed", "deleted", "acceptance"):
+            table.add_column(column, justify="left" if column == "label" else "right", no_wrap=True)
+        for label, row in [*accepted["per_label"].items(), ("all", accepted["all"])]:
+            table.add_row(
+                label, *(_figure(row[key]) for key in ("predicted", "kept", "changed", "deleted", "acceptance"))
+            )
+        out.print(table)
+    waiting = figures["waiting"]
+    typer.echo(f"Articles waiting for their last annotator(s): {waiting['count']} (listed with --json).")
+    for reason, count in figures["left_out"].items():
+        typer.echo(f"Left out ({reason}): {count}")
 
 
 @app.command("pull")

@@ -57,6 +57,7 @@ class Messages:
     FIX_CORPUS = "restore it or re-run `annotate corpus add`"
     FIX_ANNOTATIONS = "restore it, or delete it and re-run `annotate import` (or `annotate pull`)"
     FIX_GOLD = "delete it and re-run `annotate gold`"
+    FIX_ROUNDS = "restore it from a backup (it records which articles went out in which round)"
     FIX_ANY = "restore it from a backup"
 
     # gold files for scoring the pre-annotator
@@ -101,6 +102,31 @@ class Messages:
     TASKS_BAD_TASK = (
         "{path}: task {number} has no data.text, data.article_id and data.sha256, so it cannot be pushed "
         "idempotently. Rebuild the file: `annotate tasks build --prelabel`."
+    )
+    PUSH_BAD_ANNOTATORS = (
+        "--annotators-per-task {value}: must be a whole number of at least 1 (how many annotators an "
+        "overlapping task gets)."
+    )
+    PUSH_BAD_OVERLAP_SHARE = (
+        "--overlap-share {value}: must be a whole percentage from 0 to 100 (the share of tasks that get "
+        "--annotators-per-task annotators; the rest get one)."
+    )
+    ROUND_BAD_SAMPLE = "--sample {value}: must be at least 1 (how many articles the round sends out)."
+    ROUND_WITHOUT_NAME = "--sample and --seed draw a round: name it with --round NAME."
+    ROUND_NEEDS_SAMPLE = (
+        "Round '{round}' of project '{project}' is new: say how many articles it takes with --sample K."
+    )
+    ROUND_DIFFERS = (
+        "Round '{round}' of project '{project}' was drawn with --sample {sample} --seed {seed}, not {asked}. "
+        "Re-run with its own values (or none) to finish it, or give the new round another name."
+    )
+    ROUND_TOO_FEW = (
+        "Round '{round}': --sample {sample} asks for more articles than the {available} of {path} not yet sent "
+        "to project '{project}'. Ask for {available} or fewer, or add articles and rebuild the tasks."
+    )
+    ROUND_NOT_IN_TASKS = (
+        "{path} lacks {count} article(s) of round '{round}' (first: {first}), recorded in {rounds}. "
+        "Rebuild the tasks from the corpus that round was drawn from: `annotate tasks build --prelabel`."
     )
     TASKS_MISSING = "{path} does not exist. Build the tasks first: `annotate tasks build --prelabel`."
 

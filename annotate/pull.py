@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.imports import ImportSummary, import_export
 from annotate.studio import Studio
@@ -56,6 +58,15 @@ def export_batches(studio: Studio, project_id: int, task_ids: list[int], batch_s
                 project_id, export_type="JSON", download_all_tasks=True, request_options=options
             )
         )
+
+
+def exported_tasks(studio: Studio, project_id: int, task_ids: list[int], batch_size: int) -> Iterator[list[Any]]:
+    """The export's tasks (with annotations and predictions), parsed, one batch of ids at a time."""
+    for body in export_batches(studio, project_id, task_ids, batch_size):
+        tasks = orjson.loads(body)
+        if not isinstance(tasks, list):
+            raise AnnotateError(Messages.STUDIO_BAD_EXPORT, ExitCode.ENVIRONMENT, start=body.strip()[:80])
+        yield tasks
 
 
 def download(

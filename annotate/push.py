@@ -5,23 +5,35 @@ first lists what the project holds (by ``data.article_id``) and imports only the
 there, in batches; each batch is one request that the server commits whole or not at all. A push
 killed at any point (our process or the server) is finished by running it again: no duplicates, no
 gaps. An article pushed before whose text has changed since is reported, not pushed a second time.
+
+Push also sets what the project enforces: how many annotators a task gets and for what share of the
+tasks (Label Studio's ``maximum_annotations`` and ``overlap_cohort_percentage``), and the guidelines
+rendered from the schema as the project's instructions; it reads them back from the server and says
+what changed. With a round (``round_name``/``sample``/``seed``) it sends a seeded sample of articles
+not sent yet, stratified by source, and records it in ``rounds/rounds.jsonl`` before the first task
+goes out: pushing the round again sends only what of that sample is missing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import ijson
+import numpy as np
 from label_studio_sdk.label_interface import LabelInterface
 
 from annotate.errors import AnnotateError, Messages
-from annotate.schema import FROM_NAME, Schema, load_schema
+from annotate.schema import FROM_NAME, Schema, guidelines_html, load_schema
 from annotate.studio import Studio
-from annotate.workspace import Workspace
+from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
 DEFAULT_BATCH_SIZE = 1000  # Label Studio imports 10,000 tasks in 2.5 s at 1,000 a call, 5.6 s at 200
+DEFAULT_SEED = 0
+# Our names for Label Studio's project fields, in the order reports show them.
+OVERLAP_FIELDS = {"annotators_per_task": "maximum_annotations", "overlap_share": "overlap_cohort_percentage"}
 
 
 @dataclass
@@ -36,6 +48,14 @@ class PushSummary:
     already_there: int = 0
     changed_since_push: list[str] = field(default_factory=list)  # article ids
     batches: int = 0
+    outside_round: int = 0  # tasks of the file left out because they are not in the round pushed
+    # what the project enforces, read back from the server after the push
+    overlap: dict[str, int] = field(default_factory=dict)  # annotators_per_task, overlap_share (percent)
+    instructions_shown: bool = False
+    # what this push changed on the project: {"annotators_per_task": {"old": 1, "new": 3}, ...}
+    changed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    instructions_updated: bool = False  # the project's instructions were set to the schema's guidelines
+    round: dict[str, Any] | None = None  # {name, seed, sample, new}: the round pushed, if any
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -115,19 +135,39 @@ def push(
     batch_size: int = DEFAULT_BATCH_SIZE,
     update_config: bool = False,
     progress: Callable[[int], None] | None = None,
+    annotators_per_task: int | None = None,
+    overlap_share: int | None = None,
+    round_name: str | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
 ) -> PushSummary:
     """Push the workspace's tasks (with their predictions) to ``project``; only what is missing.
 
-    ``progress(advance)`` hears of tasks handled.
+    ``annotators_per_task`` and ``overlap_share`` (percent) set the project's overlap; None leaves a
+    setting as the project has it. With ``round_name``, only that round's sample is pushed (drawn
+    here with ``sample`` and ``seed`` if the round is new). ``progress(advance)`` hears of tasks handled.
     """
+    wanted = overlap_request(annotators_per_task, overlap_share)
+    check_round_request(round_name, sample, seed)
     schema = load_schema(workspace.schema_path)
     found, created, updated = ensure_project(studio, project, schema, update_config)
     summary = PushSummary(project, found.id, studio.project_url(found.id), created, updated)
+    summary.changed, summary.instructions_updated = apply_settings(studio, found, wanted, guidelines_html(schema))
     there = {} if created else pushed_articles(studio, found.id)
+    in_round: set[str] | None = None
+    if round_name is not None:
+        record, new = ensure_round(workspace, project, round_name, sample, seed, there)
+        in_round = set(record["articles"])
+        summary.round = {"name": round_name, "seed": record["seed"], "sample": record["sample"], "new": new}
     batch: list[dict[str, Any]] = []
     for task in read_tasks(workspace):
         summary.tasks_read += 1
         data = task["data"]
+        if in_round is not None:
+            if data["article_id"] not in in_round:
+                summary.outside_round += 1
+                continue
+            data["round"] = round_name
         pushed_sha = there.get(data["article_id"])
         if pushed_sha is None:
             batch.append(task)
@@ -141,7 +181,164 @@ def push(
             progress(1)
     if batch:
         _import(studio, summary, batch, progress)
+    enforced = studio.client.projects.get(found.id)  # what the server keeps, not what was asked
+    summary.overlap = {ours: getattr(enforced, theirs) for ours, theirs in OVERLAP_FIELDS.items()}
+    summary.instructions_shown = bool(enforced.show_instruction and enforced.expert_instruction)
     return summary
+
+
+# -- the project's settings: overlap and instructions ---------------------------------------------------
+
+
+def overlap_request(annotators_per_task: int | None, overlap_share: int | None) -> dict[str, int]:
+    """The overlap settings asked for, checked: {our name: value} for those given."""
+    if annotators_per_task is not None and (isinstance(annotators_per_task, bool) or annotators_per_task < 1):
+        raise AnnotateError(Messages.PUSH_BAD_ANNOTATORS, value=annotators_per_task)
+    if overlap_share is not None and not 0 <= overlap_share <= 100:
+        raise AnnotateError(Messages.PUSH_BAD_OVERLAP_SHARE, value=overlap_share)
+    asked = {"annotators_per_task": annotators_per_task, "overlap_share": overlap_share}
+    return {name: int(value) for name, value in asked.items() if value is not None}
+
+
+def apply_settings(
+    studio: Studio, project: Any, wanted: dict[str, int], instructions: str
+) -> tuple[dict[str, dict[str, Any]], bool]:
+    """Set the overlap asked for and the schema's guidelines as instructions, where they differ.
+
+    Returns what changed ({our name: {old, new}}) and whether the instructions were replaced.
+    """
+    update: dict[str, Any] = {}
+    changed: dict[str, dict[str, Any]] = {}
+    for ours, value in wanted.items():
+        old = getattr(project, OVERLAP_FIELDS[ours])
+        if old != value:
+            update[OVERLAP_FIELDS[ours]] = value
+            changed[ours] = {"old": old, "new": value}
+    instructions_differ = project.expert_instruction != instructions or not project.show_instruction
+    if instructions_differ:
+        update.update(expert_instruction=instructions, show_instruction=True)
+    if update:
+        studio.client.projects.update(project.id, **update)
+    return changed, instructions_differ
+
+
+# -- rounds -------------------------------------------------------------------------------------------
+
+
+def check_round_request(round_name: str | None, sample: int | None, seed: int | None) -> None:
+    if round_name is None and (sample is not None or seed is not None):
+        raise AnnotateError(Messages.ROUND_WITHOUT_NAME)
+    if sample is not None and sample < 1:
+        raise AnnotateError(Messages.ROUND_BAD_SAMPLE, value=sample)
+
+
+def ensure_round(
+    workspace: Workspace,
+    project: str,
+    name: str,
+    sample: int | None,
+    seed: int | None,
+    there: dict[str, str],
+) -> tuple[dict[str, Any], bool]:
+    """The round's record: the recorded one (its sample and seed must match any given), or a new
+    sample drawn from the task file's articles not in the project, recorded before anything is
+    pushed. Returns (record, new)."""
+    task_ids = [task["data"]["article_id"] for task in read_tasks(workspace)]
+    recorded = list(workspace.read_rounds())
+    mine = next((r for r in recorded if r["project"] == project and r["round"] == name), None)
+    if mine is not None:
+        if (sample is not None and sample != mine["sample"]) or (seed is not None and seed != mine["seed"]):
+            asked = " ".join(
+                f"--{key} {value}" for key, value in (("sample", sample), ("seed", seed)) if value is not None
+            )
+            raise AnnotateError(
+                Messages.ROUND_DIFFERS,
+                round=name,
+                project=project,
+                sample=mine["sample"],
+                seed=mine["seed"],
+                asked=asked,
+            )
+        missing = set(mine["articles"]) - set(task_ids)
+        if missing:
+            raise AnnotateError(
+                Messages.ROUND_NOT_IN_TASKS,
+                path=workspace.relative(workspace.tasks_path),
+                count=len(missing),
+                round=name,
+                first=sorted(missing)[0],
+                rounds=workspace.relative(workspace.rounds_path),
+            )
+        return mine, False
+    if sample is None:
+        raise AnnotateError(Messages.ROUND_NEEDS_SAMPLE, round=name, project=project)
+    seed = DEFAULT_SEED if seed is None else seed
+    sent = set(there).union(*(r["articles"] for r in recorded if r["project"] == project))
+    candidates = [article_id for article_id in dict.fromkeys(task_ids) if article_id not in sent]
+    if sample > len(candidates):
+        raise AnnotateError(
+            Messages.ROUND_TOO_FEW,
+            round=name,
+            sample=sample,
+            available=len(candidates),
+            path=workspace.relative(workspace.tasks_path),
+            project=project,
+        )
+    sources = _sources(workspace, set(candidates))
+    strata: dict[str, list[str]] = {}
+    for article_id in candidates:
+        strata.setdefault(sources.get(article_id, ""), []).append(article_id)
+    record = {
+        "round": name,
+        "project": project,
+        "seed": seed,
+        "sample": sample,
+        "articles": stratified_sample(strata, sample, seed),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    _record_round(workspace, recorded, record)
+    return record, True
+
+
+def _sources(workspace: Workspace, wanted: set[str]) -> dict[str, str]:
+    """article id -> its source in the corpus ("" when it names none), for the ``wanted`` articles."""
+    return {
+        article["id"]: str(article.get("source") or "")
+        for article in workspace.read_articles()
+        if article["id"] in wanted
+    }
+
+
+def _record_round(workspace: Workspace, recorded: list[dict[str, Any]], record: dict[str, Any]) -> None:
+    with atomic_write(workspace.rounds_path, "wb") as out:
+        writer = jsonl_writer(out)
+        writer.write_all([*recorded, record])
+
+
+def stratified_sample(strata: dict[str, list[str]], size: int, seed: int) -> list[str]:
+    """``size`` items drawn without replacement from the strata, reproducibly for one ``seed``.
+
+    Proportional allocation by largest remainders (Hamilton's method): each stratum gets the whole
+    part of ``size * n_stratum / total``, and the seats left go to the largest fractional parts
+    (ties: the larger stratum, then the name). Within a stratum, ``numpy``'s seeded generator picks
+    from the stratum's items in sorted order; strata are visited in sorted order.
+    """
+    total = sum(len(items) for items in strata.values())
+    if not 0 <= size <= total:
+        raise ValueError(f"cannot draw {size} of {total}")
+    names = sorted(strata)
+    counts = {name: size * len(strata[name]) // total for name in names}
+    remainders = {name: size * len(strata[name]) % total for name in names}
+    left = size - sum(counts.values())
+    for name in sorted(names, key=lambda n: (-remainders[n], -len(strata[n]), n))[:left]:
+        counts[name] += 1
+    generator = np.random.default_rng(seed)
+    drawn: list[str] = []
+    for name in names:
+        items = sorted(strata[name])
+        picks = generator.choice(len(items), size=counts[name], replace=False)
+        drawn += [items[int(index)] for index in picks]
+    return drawn
 
 
 def _import(

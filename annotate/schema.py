@@ -2,8 +2,9 @@
 
 From one file come the Label Studio labeling config (checked with the SDK's ``LabelInterface``),
 the BIO tag names (``O``, then ``B-``/``I-`` per label in schema order), the ``ClassLabel``
-features of the published dataset and the label guide. Validation is ours because a schema file is
-people's text: each mistake must name the file and the field, which no generic validator does.
+features of the published dataset and the annotation guidelines (Markdown, and HTML made from
+that Markdown: the project's instructions in Label Studio and ``guidelines/``). Validation is ours
+because a schema file is people's text: each mistake must name the file and the field, which no generic validator does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from annotate.errors import AnnotateError, Messages
-from annotate.workspace import read_yaml
+from annotate.workspace import Workspace, atomic_write, read_yaml
 
 if TYPE_CHECKING:
     import datasets
@@ -221,3 +222,75 @@ def _text_list(path: Path, value: Any, field: str) -> tuple[str, ...]:
 
 def _bad(path: Path, field: str, problem: str) -> None:
     raise AnnotateError(Messages.SCHEMA_BAD_FIELD, path=path, field=field, problem=problem)
+
+
+# -- guidelines --------------------------------------------------------------------------------------------
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+
+
+def _md(text: str) -> str:
+    """People's text as literal Markdown: characters Markdown would read as markup are escaped."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
+def guidelines_markdown(schema: Schema) -> str:
+    """The annotation guidelines, from the schema alone: per label its definition, key, colour, notes
+    and examples. One text, rendered to HTML for Label Studio's instructions and ``guidelines.html``."""
+    lines = [f"# Annotation guidelines: {schema.name} {schema.version}", ""]
+    if schema.description:
+        lines += [_md(schema.description), ""]
+    lines += [
+        "Select a label (click it or press its key), then the words it covers.",
+        "",
+        "| label | key | colour | definition |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {label.name} | `{label.hotkey}` | `{label.color}` | {_md(label.definition)} |" for label in schema.labels
+    ]
+    for label in schema.labels:
+        lines += ["", f"## {label.name}", "", f"**Definition.** {_md(label.definition)}", ""]
+        facts = [f"**Key:** `{label.hotkey}`", f"**Colour:** `{label.color}`"]
+        if label.ace_role:
+            facts.append(f"**ACE 2005 role:** {_md(label.ace_role)}")
+        lines += [" · ".join(facts)]
+        for heading, items in (
+            ("Notes", label.notes),
+            ("Mark, for example", label.positive_examples),
+            ("Do not mark", label.negative_examples),
+        ):
+            if items:
+                lines += ["", f"**{heading}**", ""] + [f"- {_md(item)}" for item in items]
+    return "\n".join(lines) + "\n"
+
+
+def guidelines_html(schema: Schema) -> str:
+    """The guidelines as an HTML fragment (what Label Studio shows before annotating), made from
+    ``guidelines_markdown`` by markdown-it-py; raw HTML in the schema's text is escaped, not passed on."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(guidelines_markdown(schema))
+
+
+def guidelines_page(schema: Schema) -> str:
+    """``guidelines_html`` as a stand-alone page for the team."""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>Annotation guidelines: {schema.name} {schema.version}</title>\n"
+        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto;line-height:1.5}"
+        "table{border-collapse:collapse}th,td{border:1px solid #ccc;padding:.2em .5em;text-align:left}</style>\n"
+        f"</head>\n<body>\n{guidelines_html(schema)}</body>\n</html>\n"
+    )
+
+
+def write_guidelines(workspace: Workspace, out_dir: Path | None = None) -> list[Path]:
+    """Write ``guidelines.md`` and ``guidelines.html`` (default: the workspace's ``guidelines/``)."""
+    schema = load_schema(workspace.schema_path)
+    out_dir = Path(out_dir) if out_dir is not None else workspace.guidelines_dir
+    written = []
+    for name, text in (("guidelines.md", guidelines_markdown(schema)), ("guidelines.html", guidelines_page(schema))):
+        with atomic_write(out_dir / name) as out:
+            out.write(text)
+        written.append(out_dir / name)
+    return written

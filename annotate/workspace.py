@@ -109,6 +109,16 @@ class Workspace:
         return self.root / "training"
 
     @property
+    def guidelines_dir(self) -> Path:
+        """The annotation guidelines rendered from the schema (``guidelines.md``, ``guidelines.html``)."""
+        return self.root / "guidelines"
+
+    @property
+    def rounds_path(self) -> Path:
+        """Which articles went out in which round of which project (see ``read_rounds``)."""
+        return self.root / "rounds" / "rounds.jsonl"
+
+    @property
     def studio_dir(self) -> Path:
         """The local Label Studio's folder: its data, log, pid and credentials (see ``annotate.studio``)."""
         return self.root / ".studio"
@@ -138,6 +148,18 @@ class Workspace:
         """
         if self.annotations_path.exists():
             yield from read_jsonl(self.annotations_path, Messages.FIX_ANNOTATIONS)
+
+    def read_rounds(self) -> Iterator[dict[str, Any]]:
+        """Stream the recorded rounds (nothing before the first ``annotate push --round``).
+
+        One record per round of a project, in the order they were first pushed::
+
+            {"round": str, "project": str (the project's title), "seed": int, "sample": int,
+             "articles": [article id, ...]  (the sample, in the order it was drawn),
+             "created_at": str (ISO 8601, UTC)}
+        """
+        if self.rounds_path.exists():
+            yield from read_jsonl(self.rounds_path, Messages.FIX_ROUNDS)
 
     def read_gold(self) -> Iterator[dict[str, Any]]:
         """Stream the gold records (nothing before the first ``annotate gold``), in corpus order.

@@ -37,6 +37,8 @@ def test_the_commands_are_the_ones_documented():
             ("schema", "check"),
             ("schema", "config"),
             ("schema", "tags"),
+            ("schema", "guidelines"),
+            ("status",),
             ("corpus", "add"),
             ("corpus", "stats"),
             ("prelabel", "score"),
