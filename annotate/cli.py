@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
@@ -153,6 +153,14 @@ def json_text(data: Any) -> str:
 
 def print_json(data: Any) -> None:
     sys.stdout.write(json_text(data))
+
+
+def figure_table(title: str, columns: Sequence[str], names: int = 1, **options: Any) -> Table:
+    """A table whose first ``names`` columns name things (left-aligned) and the rest hold figures."""
+    table = Table(title=title, **options)
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="left" if index < names else "right", no_wrap=True)
+    return table
 
 
 @contextmanager
@@ -339,10 +347,9 @@ def corpus_stats(workspace: WorkspaceOption = Path("."), as_json: JsonOption = F
     if as_json:
         print_json(figures)
         return
-    table = Table(title=f"Corpus: {figures['articles']} articles", show_header=True)
-    table.add_column("length")
-    for column in ("min", "median", "mean", "p90", "max", "total"):
-        table.add_column(column, justify="right")
+    table = figure_table(
+        f"Corpus: {figures['articles']} articles", ("length", "min", "median", "mean", "p90", "max", "total")
+    )
     for unit in ("characters", "words"):
         table.add_row(
             unit, *(str(figures[unit][column]) for column in ("min", "median", "mean", "p90", "max", "total"))
@@ -402,11 +409,10 @@ def prelabel_score(
     if as_json:
         print_json(figures)
         return
-    table = Table(
-        title=f"Pre-annotator {figures['rules_version']} on {figures['articles']} gold article(s), strict match"
+    table = figure_table(
+        f"Pre-annotator {figures['rules_version']} on {figures['articles']} gold article(s), strict match",
+        ("label", "precision", "recall", "F1", "tp", "fp", "fn"),
     )
-    for column in ("label", "precision", "recall", "F1", "tp", "fp", "fn"):
-        table.add_column(column, justify="left" if column == "label" else "right")
     rows = [*figures["per_label"].items(), ("all (micro)", figures["micro"])]
     for label, row in rows:
         table.add_row(label, *(_figure(row[key]) for key in ("precision", "recall", "f1", "tp", "fp", "fn")))
@@ -660,10 +666,9 @@ def _print_status_report(figures: dict[str, Any]) -> None:
     )
     if not figures["annotators"]:
         typer.echo("No annotations yet.")
-    people = Table(title="Annotators")
-    columns = ("annotator", "submitted", "skipped", "remaining", "median lead time (s)", "spans per article")
-    for column in columns:
-        people.add_column(column, justify="left" if column == "annotator" else "right", no_wrap=True)
+    people = figure_table(
+        "Annotators", ("annotator", "submitted", "skipped", "remaining", "median lead time (s)", "spans per article")
+    )
     for row in figures["annotators"]:
         people.add_row(
             row["annotator"], str(row["submitted"]), str(row["skipped"]), str(row["remaining"]),
@@ -671,9 +676,7 @@ def _print_status_report(figures: dict[str, Any]) -> None:
         )  # fmt: skip
     if figures["annotators"]:
         out.print(people)
-    rounds = Table(title="Rounds")
-    for column in ("round", "articles", "recorded", "complete", "in progress", "untouched"):
-        rounds.add_column(column, justify="left" if column == "round" else "right", no_wrap=True)
+    rounds = figure_table("Rounds", ("round", "articles", "recorded", "complete", "in progress", "untouched"))
     for row in figures["rounds"]:
         recorded = "" if row["recorded"] is None else str(row["recorded"])
         rounds.add_row(
@@ -683,9 +686,10 @@ def _print_status_report(figures: dict[str, Any]) -> None:
     out.print(rounds)
     accepted = figures["pre_annotations"]
     if accepted["all"]["predicted"]:
-        table = Table(title=f"Pre-annotations: predicted spans in submitted annotations ({accepted['tasks']} tasks)")
-        for column in ("label", "predicted", "kept", "changed", "deleted", "acceptance"):
-            table.add_column(column, justify="left" if column == "label" else "right", no_wrap=True)
+        table = figure_table(
+            f"Pre-annotations: predicted spans in submitted annotations ({accepted['tasks']} tasks)",
+            ("label", "predicted", "kept", "changed", "deleted", "acceptance"),
+        )
         for label, row in [*accepted["per_label"].items(), ("all", accepted["all"])]:
             table.add_row(
                 label, *(_figure(row[key]) for key in ("predicted", "kept", "changed", "deleted", "acceptance"))
@@ -770,11 +774,9 @@ def _report_import(summary: imports_stage.ImportSummary, as_json: bool, extra: d
     if as_json:
         print_json(report)
         return
-    table = Table(title=f"Import of {summary.export}", title_justify="left")
     columns = ("read", *imports_stage.OUTCOMES, "quarantined", "ids_only")
-    table.add_column("records")
-    for column in columns:
-        table.add_column(column.replace("_", " "), justify="right")
+    headers = ("records", *(column.replace("_", " ") for column in columns))
+    table = figure_table(f"Import of {summary.export}", headers, title_justify="left")
     for kind in imports_stage.KINDS:
         table.add_row(kind, *(str(report[kind].get(key, 0)) for key in columns))
     out.print(table)
@@ -843,9 +845,9 @@ def _print_agreement(figures: dict) -> None:
         f"articles with one annotator: {records['articles_with_one_annotator']}."
     )
     span, unitizing, token = figures["span_f1"], figures["unitizing_alpha"], figures["token"]
-    table = Table(title="Span agreement (F1 pooled over annotator pairs; alpha_U)")
-    for column in ("label", "strict F1", "overlap F1", "alpha_U"):
-        table.add_column(column, justify="left" if column == "label" else "right")
+    table = figure_table(
+        "Span agreement (F1 pooled over annotator pairs; alpha_U)", ("label", "strict F1", "overlap F1", "alpha_U")
+    )
     table.add_row(
         "all", *(_figure(f) for f in (span["strict"]["micro"], span["overlap"]["micro"], unitizing["overall"]))
     )
@@ -854,9 +856,9 @@ def _print_agreement(figures: dict) -> None:
         rows = (span["strict"]["per_label"][label], span["overlap"]["per_label"][label], unitizing["per_label"][label])
         table.add_row(label, *(_figure(f) for f in rows))
     out.print(table)
-    pairs = Table(title="Annotator pairs")
-    for column in ("a", "b", "articles", "strict F1", "overlap F1", "Cohen's kappa (tokens)"):
-        pairs.add_column(column, justify="left" if column in ("a", "b") else "right", no_wrap=True)
+    pairs = figure_table(
+        "Annotator pairs", ("a", "b", "articles", "strict F1", "overlap F1", "Cohen's kappa (tokens)"), names=2
+    )
     kappas = {(k["a"], k["b"]): k for k in token["cohen_kappa"]["pairs"]}
     for strict, overlap in zip(span["strict"]["pairs"], span["overlap"]["pairs"], strict=True):
         kappa = kappas.get((strict["a"], strict["b"]), {"value": None})
@@ -876,23 +878,11 @@ def _print_agreement(figures: dict) -> None:
 
 def _print_disagreements(disagreements: dict) -> None:
     classes = agreement_stage.CLASSES
-    table = Table(
-        title="Each annotator's spans as each other annotator saw them",
+    table = figure_table(
+        "Each annotator's spans as each other annotator saw them",
+        ("annotator", "articles", "spans", "strict", "overlap", "matched", "label", "boundary", "both", "miss"),
         caption="both: another label and another extent; miss: nothing overlapping",
     )
-    for column in (
-        "annotator",
-        "articles",
-        "spans",
-        "strict",
-        "overlap",
-        "matched",
-        "label",
-        "boundary",
-        "both",
-        "miss",
-    ):
-        table.add_column(column, justify="left" if column == "annotator" else "right", no_wrap=True)
     for row in disagreements["per_annotator"]:
         figures = (_figure(row["strict_f1"]), _figure(row["overlap_f1"]))
         table.add_row(
@@ -901,17 +891,16 @@ def _print_disagreements(disagreements: dict) -> None:
     table.add_row("all", "", "", "", "", *(str(disagreements[c]) for c in classes))
     out.print(table)
     confusion = disagreements["confusion"]
-    matrix = Table(title="Labels given to the same extent (rows: one annotator; columns: another)")
-    matrix.add_column("")
-    for column in confusion["columns"]:
-        matrix.add_column(column, justify="right")
+    matrix = figure_table(
+        "Labels given to the same extent (rows: one annotator; columns: another)", ("", *confusion["columns"])
+    )
     for label, row in zip(confusion["rows"], confusion["matrix"], strict=True):
         matrix.add_row(label, *(str(count) for count in row))
     out.print(matrix)
     if disagreements["lowest_articles"]:
-        lowest = Table(title="Articles with the lowest agreement")
-        for column in ("article", "title", "spans", "strict", "overlap", "alpha_U"):
-            lowest.add_column(column, justify="left" if column in ("article", "title") else "right", no_wrap=True)
+        lowest = figure_table(
+            "Articles with the lowest agreement", ("article", "title", "spans", "strict", "overlap", "alpha_U"), names=2
+        )
         for row in disagreements["lowest_articles"]:
             figures = (_figure(row[key]) for key in ("strict_f1", "overlap_f1", "unitizing_alpha"))
             lowest.add_row(row["article_id"], _shorten(row["title"], 18), str(row["spans"]), *figures)
