@@ -13,22 +13,19 @@ from annotate import corpus, exports
 from annotate.exports import export, non_overlapping, spacy_words
 from annotate.spans import Span
 from annotate.tokens import bio_tags_to_spans, spans_to_bio_tags, split_tokens_at_spans, tokenize
-from annotate.workspace import Workspace, atomic_write, jsonl_writer
+from annotate.workspace import Workspace
+
+from .records import annotation_record, gold_record, span_at, write_records
 
 TEXT = "Two drones hit Kyiv's Podil district.\nThree civilians were killed by Russian forces."
 
 
-def span_on(phrase: str, label: str, end_trim: int = 0) -> Span:
-    start = TEXT.index(phrase)
-    return Span(start, start + len(phrase) - end_trim, label)
-
-
 ARTICLE_SPANS = [
-    span_on("drones", "weapon", end_trim=1),  # "drone": cuts the token "drones"
-    span_on("Kyiv", "location"),
-    span_on("Kyiv's Podil district", "location"),  # overlaps the one above
-    span_on("Three civilians", "casualty"),
-    span_on("Russian forces", "actor"),
+    span_at(TEXT, "drones", "weapon", trim_end=1),  # "drone": cuts the token "drones"
+    span_at(TEXT, "Kyiv", "location"),
+    span_at(TEXT, "Kyiv's Podil district", "location"),  # overlaps the one above
+    span_at(TEXT, "Three civilians", "casualty"),
+    span_at(TEXT, "Russian forces", "actor"),
 ]
 
 
@@ -37,44 +34,6 @@ def add_article(workspace: Workspace, text: str, tmp_path, name: str = "a.txt") 
     path.write_text(f"Title of {name}\n{text}", encoding="utf-8")
     corpus.add(workspace, [path])
     return next(article for article in workspace.read_articles() if article["text"] == text)
-
-
-def write_records(path, records) -> None:
-    with atomic_write(path, "wb") as out:
-        writer = jsonl_writer(out)
-        for record in records:
-            writer.write(record)
-
-
-def gold_record(article: dict, spans: list[Span], conflicts: list | None = None) -> dict:
-    text = article["text"]
-    return {
-        "article_id": article["id"],
-        "sha256": article["sha256"],
-        "strategy": "majority",
-        "settled_by": "majority",
-        "annotators": ["ann-01", "ann-02"],
-        "spans": [
-            {**s._asdict(), "text": s.text_in(text), "settled": "majority", "support": ["ann-01", "ann-02"]}
-            for s in spans
-        ],
-        "conflicts": conflicts or [],
-    }
-
-
-def annotation_record(article: dict, annotator: str, spans: list[Span], updated: str, status="submitted") -> dict:
-    return {
-        "article_id": article["id"],
-        "annotator": annotator,
-        "status": status,
-        "spans": [{**s._asdict(), "text": s.text_in(article["text"])} for s in spans],
-        "sha256": article["sha256"],
-        "created_at": updated,
-        "updated_at": updated,
-        "lead_time": 1.0,
-        "ground_truth": False,
-        "origin": {"project": 1, "task": 1, "annotation": 1},
-    }
 
 
 @pytest.fixture
@@ -112,7 +71,7 @@ def test_conll_holds_exactly_the_annotated_characters(gold_workspace, tmp_path):
     assert summary.path == "training/gold.conll"
     [spans] = read_conll(workspace.root / summary.path, [TEXT])
     # The overlapping "Kyiv" loses to the longer "Kyiv's Podil district"; "drone" keeps its exact extent.
-    assert spans == [s for s in ARTICLE_SPANS if s != span_on("Kyiv", "location")]
+    assert spans == [s for s in ARTICLE_SPANS if s != span_at(TEXT, "Kyiv", "location")]
     assert spans[0].text_in(TEXT) == "drone"
     assert summary.cut_tokens == [
         f"{article['id']}: span 'drone' (weapon, 4-9) cuts token 'drones'; the token was split there"
@@ -215,10 +174,10 @@ def test_one_annotator_newest_submitted_annotation(workspace, tmp_path):
     write_records(
         workspace.annotations_path,
         [
-            annotation_record(article, "ann-01", [span_on("drones", "weapon")], "2026-01-02"),
-            annotation_record(article, "ann-01", [ARTICLE_SPANS[0]], "2026-01-01"),
-            annotation_record(article, "ann-02", [ARTICLE_SPANS[-1]], "2026-01-01"),
-            annotation_record(article, "ann-03", [Span(0, 3, "actor")], "2026-01-01", status="cancelled"),
+            annotation_record(article, "ann-01", [span_at(TEXT, "drones", "weapon")], updated="2026-01-02"),
+            annotation_record(article, "ann-01", [ARTICLE_SPANS[0]], updated="2026-01-01"),
+            annotation_record(article, "ann-02", [ARTICLE_SPANS[-1]], updated="2026-01-01"),
+            annotation_record(article, "ann-03", [Span(0, 3, "actor")], updated="2026-01-01", status="cancelled"),
         ],
     )
     summary = export(workspace, "jsonl", source="ann-01")

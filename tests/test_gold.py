@@ -20,9 +20,9 @@ from annotate import corpus
 from annotate.gold import gold, settle_spans, support_needed
 from annotate.imports import import_export
 from annotate.spans import Span
-from annotate.workspace import atomic_write, jsonl_writer
 
 from .conftest import REPO
+from .records import annotation_record, span_at, write_records
 
 A, B, C, D = "ann-01", "ann-02", "ann-03", "ann-04"
 X = Span(0, 10, "actor")
@@ -229,29 +229,8 @@ def articles(workspace, tmp_path):
 
 
 def record(article, annotator, phrases, status="submitted", ground_truth=False, sha256=None, updated="2026-11-20"):
-    spans = []
-    for phrase, label in phrases:
-        start = article["text"].index(phrase)
-        spans.append({"start": start, "end": start + len(phrase), "label": label, "text": phrase})
-    return {
-        "article_id": article["id"],
-        "annotator": annotator,
-        "status": status,
-        "spans": sorted(spans, key=lambda s: (s["start"], s["end"], s["label"])),
-        "sha256": sha256 or article["sha256"],
-        "created_at": updated,
-        "updated_at": updated,
-        "lead_time": 12.0,
-        "ground_truth": ground_truth,
-        "origin": {"project": 1, "task": 1, "annotation": 1},
-    }
-
-
-def write_records(path, records):
-    with atomic_write(path, "wb") as out:
-        writer = jsonl_writer(out)
-        for item in records:
-            writer.write(item)
+    spans = [span_at(article["text"], phrase, label) for phrase, label in phrases]
+    return annotation_record(article, annotator, spans, status, ground_truth, sha256, updated)
 
 
 def by_article(workspace):

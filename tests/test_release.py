@@ -27,9 +27,9 @@ from annotate.imports import import_export
 from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.tokens import tokenize
-from annotate.workspace import atomic_write
 
 from .conftest import REPO
+from .records import gold_record, span_at, write_records
 
 EXPORT = REPO / "corpus" / "simulated" / "label-studio-export.json"
 
@@ -50,13 +50,6 @@ def annotated(workspace, bundled_copy):
     return workspace
 
 
-def write_gold(workspace, records):
-    """Gold records made by hand (a test's own change to what ``annotate gold`` wrote)."""
-    with atomic_write(workspace.gold_path, "wb") as out:
-        for record in records:
-            out.write(orjson.dumps(record) + b"\n")
-
-
 def add_articles(workspace, tmp_path, articles, name="more.jsonl"):
     """Hand-made articles into the corpus; returns them as stored (ids, sha256)."""
     path = tmp_path / name
@@ -64,31 +57,6 @@ def add_articles(workspace, tmp_path, articles, name="more.jsonl"):
     corpus.add(workspace, [path])
     stored = {a["text"]: a for a in workspace.read_articles()}
     return [stored[a["text"]] for a in articles]
-
-
-def gold_for(article, spans, conflicts=()):
-    return {
-        "article_id": article["id"],
-        "sha256": article["sha256"],
-        "strategy": "majority",
-        "settled_by": "majority",
-        "annotators": ["ann-01", "ann-02"],
-        "spans": [
-            {
-                **span,
-                "text": article["text"][span["start"] : span["end"]],
-                "settled": "unanimous",
-                "support": ["ann-01"],
-            }
-            for span in spans
-        ],
-        "conflicts": list(conflicts),
-    }
-
-
-def span_at(text, phrase, label):
-    start = text.index(phrase)
-    return {"start": start, "end": start + len(phrase), "label": label}
 
 
 def load(release_dir, config):
@@ -161,7 +129,7 @@ def test_articles_with_open_conflicts_are_held_back_by_default_and_listed(annota
     # Settle half the conflicted articles (drop their conflicts) so both kinds are present.
     for record in records[::2]:
         record["conflicts"] = []
-    write_gold(annotated, records)
+    write_records(annotated.gold_path, records)
     held = sorted(r["article_id"] for r in records if r["conflicts"])
     result = cli("publish", "--version", "1.0.0", "--json", workspace=annotated)
     assert result.exit_code == 0, result.stderr
@@ -369,9 +337,8 @@ def test_splits_are_stable_across_versions_even_when_ratios_change(annotated, tm
             for n in range(40)
         ],
     )
-    write_gold(
-        annotated, [*annotated.read_gold(), *(gold_for(a, [span_at(a["text"], "Kandahar", "location")]) for a in new)]
-    )
+    added_gold = [gold_record(a, [span_at(a["text"], "Kandahar", "location")]) for a in new]
+    write_records(annotated.gold_path, [*annotated.read_gold(), *added_gold])
     result = cli("publish", "--version", "1.1.0", "--ratios", "0.4,0.3,0.3", "--include-conflicts", workspace=annotated)
     assert result.exit_code == 0, result.stderr
     gold = load(annotated.release_dir, "gold")
@@ -389,9 +356,9 @@ def test_near_duplicate_articles_share_a_split(workspace, tmp_path):
     texts = [f"Gunmen killed {n} villagers in Kunduz province, officials said." for n in range(30)]
     variants = [t.upper().replace(",", " ;") for t in texts]  # same near-duplicate key, another id
     stored = add_articles(workspace, tmp_path, [{"title": "r", "text": t} for t in texts + variants])
-    write_gold(
-        workspace,
-        [gold_for(a, [span_at(a["text"], "Gunmen" if "Gunmen" in a["text"] else "GUNMEN", "actor")]) for a in stored],
+    write_records(
+        workspace.gold_path,
+        [gold_record(a, [span_at(a["text"], "GUNMEN" if a["text"].isupper() else "Gunmen", "actor")]) for a in stored],
     )
     release.publish(workspace, "1.0.0", ratios=(0.34, 0.33, 0.33))
     gold = load(workspace.release_dir, "gold")
@@ -409,7 +376,7 @@ def test_near_duplicate_articles_share_a_split(workspace, tmp_path):
     # Across versions: a near-duplicate added later joins its group's split from the earlier version.
     later = [{"title": "r", "text": t.lower().replace(".", " !")} for t in texts]
     added = add_articles(workspace, tmp_path, later, name="later.jsonl")
-    write_gold(workspace, [*workspace.read_gold(), *(gold_for(a, []) for a in added)])
+    write_records(workspace.gold_path, [*workspace.read_gold(), *(gold_record(a, []) for a in added)])
     summary = release.publish(workspace, "1.1.0", ratios=(0.34, 0.33, 0.33))
     gold = load(workspace.release_dir, "gold")
     now = {row["article_id"]: row["split"] for s in gold for row in gold[s]}
@@ -441,7 +408,7 @@ def test_diff_counts_a_hand_made_change(annotated, tmp_path, cli):
         annotated, tmp_path, [{"title": "New", "text": "A drone strike hit a convoy near Mosul, killing two fighters."}]
     )
     spans = [span_at(new_article["text"], "drone", "weapon"), span_at(new_article["text"], "Mosul", "location")]
-    write_gold(annotated, [*records, gold_for(new_article, spans)])
+    write_records(annotated.gold_path, [*records, gold_record(new_article, spans)])
     release.publish(annotated, "1.1.0", include_conflicts=True)
     result = cli("diff", "1.0.0", "1.1.0", "--json", workspace=annotated)
     assert result.exit_code == 0
@@ -480,7 +447,7 @@ def test_a_span_off_token_boundaries_is_kept_reported_and_minus_one(workspace, t
     )
     text = article["text"]
     spans = [span_at(text, "Gunmen", "actor"), span_at(text, "Kabul", "location"), span_at(text, "dawn", "casualty")]
-    write_gold(workspace, [gold_for(article, spans)])
+    write_records(workspace.gold_path, [gold_record(article, spans)])
     result = cli("publish", "--version", "1.0.0", "--json", workspace=workspace)
     assert result.exit_code == 0
     assert (
