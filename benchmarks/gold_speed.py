@@ -11,7 +11,6 @@ prints wall time and peak resident memory. Run:
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from import_speed import PREPARE, run  # noqa: E402  (one way to prepare a workspace and time a process)
+from import_speed import prepared_export, run  # noqa: E402  (one way to prepare a workspace and time a process)
 
 IMPORT = """
 import sys
@@ -45,14 +44,7 @@ print(json.dumps({"seconds": seconds, "rss_mb": resource.getrusage(resource.RUSA
 
 
 def measure(tasks: int, folder: Path) -> None:
-    export = folder / f"export-{tasks}.json"
-    subprocess.run(
-        [sys.executable, str(HERE / "make_export.py"), "--tasks", str(tasks), "--annotators", "3", str(export)],
-        check=True,
-        capture_output=True,
-    )
-    workspace = folder / f"ws-{tasks}"
-    subprocess.run([sys.executable, "-c", PREPARE, str(workspace), str(export)], check=True)
+    export, workspace = prepared_export(tasks, folder)
     run(IMPORT, str(workspace), str(export))
     print(f"\n{tasks:,} tasks x 3 annotators", flush=True)
     for strategy in ("majority", "unanimous", "adjudicated"):

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -29,7 +28,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from import_speed import PREPARE, RUN_CONVERTER, run  # noqa: E402  (the same preparation and peer)
+from import_speed import RUN_CONVERTER, prepared_export, run  # noqa: E402  (the same preparation and peer)
 
 RUN_WHOLE_PATH = """
 import json, os, resource, sys, time
@@ -65,14 +64,7 @@ def main() -> None:
     tasks = 1_000 if parser.parse_args().small else 10_000
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        export = folder / "export.json"
-        subprocess.run(
-            [sys.executable, str(HERE / "make_export.py"), "--tasks", str(tasks), "--annotators", "3", str(export)],
-            check=True,
-            capture_output=True,
-        )
-        workspace = folder / "ws"
-        subprocess.run([sys.executable, "-c", PREPARE, str(workspace), str(export)], check=True)
+        export, workspace = prepared_export(tasks, folder)
         print(f"{tasks:,} tasks x 3 annotators: {export.stat().st_size / 1e6:.0f} MB export", flush=True)
         ours = run(RUN_WHOLE_PATH, str(workspace), str(export), str(folder / "hf-cache"))
         peer = run(RUN_CONVERTER, str(workspace), str(export), "CONLL2003")
