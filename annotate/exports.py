@@ -20,7 +20,7 @@ from typing import IO, Any
 
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.spans import Span
-from annotate.tokens import spans_to_bio_tags, split_tokens_at_spans, tokenize
+from annotate.tokens import non_overlapping, spans_to_bio_tags, split_tokens_at_spans, tokenize
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
 GOLD = "gold"
@@ -257,13 +257,3 @@ def _document(article: dict[str, Any], spans: list[Span], summary: ExportSummary
                 f"({kept.label}); BIO holds one span per token, so it is only in the span views",
             )
     return Document(article, spans, tokens, spans_to_bio_tags(tokens, in_bio), in_bio)
-
-
-def non_overlapping(spans: Iterable[Span]) -> list[Span]:
-    """The spans a BIO view can hold: in order of start, the longer first, each one that overlaps none
-    kept before it (the rule ``annotate.tokens`` applies to a token two spans share)."""
-    kept: list[Span] = []
-    for span in sorted(spans, key=lambda span: (span.start, -span.end, span.label)):
-        if not kept or span.start >= kept[-1].end:
-            kept.append(span)
-    return kept

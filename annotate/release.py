@@ -47,7 +47,7 @@ from annotate.corpus import near_duplicate_key
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import Schema, load_schema
 from annotate.spans import Span
-from annotate.tokens import bio_tags_to_spans, spans_to_bio_tags, tokenize
+from annotate.tokens import bio_tags_to_spans, non_overlapping, spans_to_bio_tags, tokenize
 from annotate.workspace import Workspace, jsonl_writer, read_jsonl
 
 SPLITS = ("train", "validation", "test")
@@ -142,17 +142,16 @@ def spans_to_ner_tags(
     before it (spans taken by start, then longest first); the tokens any other span touches get
     ``NO_LABEL`` -- never a shifted span.
     """
+    spans = list(spans)
     starts = {start for start, _ in tokens}
     ends = {end for _, end in tokens}
-    kept: list[Span] = []
-    refused: list[tuple[Span, str]] = []
-    for span in sorted(spans, key=lambda s: (s.start, -s.end, s.label)):
-        if span.start not in starts or span.end not in ends:
-            refused.append((span, NOT_ON_TOKEN_BOUNDARIES))
-        elif kept and kept[-1].end > span.start:
-            refused.append((span, OVERLAPS))
-        else:
-            kept.append(span)
+    aligned = [span for span in spans if span.start in starts and span.end in ends]
+    kept = non_overlapping(aligned)
+    taggable, tagged = set(aligned), set(kept)
+    refused = sorted(
+        [(span, NOT_ON_TOKEN_BOUNDARIES) for span in spans if span not in taggable]
+        + [(span, OVERLAPS) for span in aligned if span not in tagged]
+    )
     index = {name: number for number, name in enumerate(tag_names)}
     tags = [index[tag] for tag in spans_to_bio_tags(tokens, kept)]
     for span, _ in refused:

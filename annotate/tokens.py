@@ -173,6 +173,16 @@ def spans_to_bio_tags(tokens: Sequence[tuple[int, int]], spans: Iterable[Span]) 
     return tags
 
 
+def non_overlapping(spans: Iterable[Span]) -> list[Span]:
+    """The spans a BIO view can hold: in order of start, the longer first, each one that overlaps none
+    kept before it (the rule ``annotate.tokens`` applies to a token two spans share)."""
+    kept: list[Span] = []
+    for span in sorted(spans, key=lambda span: (span.start, -span.end, span.label)):
+        if not kept or span.start >= kept[-1].end:
+            kept.append(span)
+    return kept
+
+
 def bio_tags_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[str]) -> list[Span]:
     """Spans from BIO tags: from the first token of a run to the end of its last token.
 

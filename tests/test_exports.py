@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from annotate import corpus, exports
-from annotate.exports import export, non_overlapping, spacy_words
+from annotate.exports import export, spacy_words
 from annotate.spans import Span
-from annotate.tokens import bio_tags_to_spans, spans_to_bio_tags, split_tokens_at_spans, tokenize
+from annotate.tokens import bio_tags_to_spans, non_overlapping, spans_to_bio_tags, split_tokens_at_spans, tokenize
 from annotate.workspace import Workspace
 
 from .records import annotation_record, gold_record, span_at, write_records
