@@ -1141,16 +1141,26 @@ def report(
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     lowest: int = DEFAULT_LOWEST,
+    round_name: str | None = None,
 ) -> dict[str, Any]:
-    """The agreement report of a workspace's annotations, as a JSON-ready dict (keys in the README)."""
+    """The agreement report of a workspace's annotations, as a JSON-ready dict (keys in the README);
+    with ``round_name``, of the articles that went out in that round only."""
     schema = load_schema(workspace.schema_path)
     where = workspace.relative(workspace.annotations_path)
     if not workspace.annotations_path.exists():
         raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, ExitCode.BAD_INPUT, path=where)
-    measures = measure(workspace.read_articles(), workspace.read_annotations(), schema.label_names)
+    articles, annotations = workspace.read_articles(), workspace.read_annotations()
+    if round_name is not None:
+        wanted = workspace.round_articles(round_name)
+        articles = (article for article in articles if article["id"] in wanted)
+        annotations = (record for record in annotations if record.get("article_id") in wanted)
+    measures = measure(articles, annotations, schema.label_names)
+    if measures.records_read == 0 and round_name is not None:
+        raise AnnotateError(Messages.ROUND_NO_ANNOTATIONS, name=round_name, articles=len(wanted))
     if measures.records_read == 0:
         raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, ExitCode.BAD_INPUT, path=where)
-    return {"schema": schema.id, **summarise(measures, bootstrap(measures, resamples, seed), lowest)}
+    figures = summarise(measures, bootstrap(measures, resamples, seed), lowest)
+    return {"schema": schema.id, **({"round": round_name} if round_name else {}), **figures}
 
 
 def summarise(measures: Measures, intervals: dict[str, dict] | None = None, lowest: int = DEFAULT_LOWEST) -> dict:

@@ -812,6 +812,9 @@ def agreement_command(
         int, typer.Option(min=0, help="Bootstrap resamples of articles for the 95% intervals (0: none).")
     ] = agreement_stage.DEFAULT_RESAMPLES,
     seed: Annotated[int, typer.Option(help="Seed of the bootstrap's random generator.")] = agreement_stage.DEFAULT_SEED,
+    round_name: Annotated[
+        str | None, typer.Option("--round", help="Only the articles that went out in this round (push --round).")
+    ] = None,
 ) -> None:
     """Inter-annotator agreement: span F1, kappas, alphas, alpha_U, with 95% intervals and disagreements.
 
@@ -820,9 +823,10 @@ def agreement_command(
     \b
         annotate agreement --png figures/ --out agreement.json
         annotate agreement --json --resamples 2000 --seed 7
+        annotate agreement --round week-1
     """
     ws = open_workspace(workspace)
-    figures = agreement_stage.report(ws, resamples=resamples, seed=seed)
+    figures = agreement_stage.report(ws, resamples=resamples, seed=seed, round_name=round_name)
     if out_path is not None:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(json_text(figures), encoding="utf-8")
@@ -840,7 +844,8 @@ def _print_agreement(figures: dict) -> None:
     excluded = ", ".join(f"{reason} {count}" for reason, count in records["excluded"].items() if count) or "none"
     names = ", ".join(f"{a['name']} ({a['articles']})" for a in figures["annotators"]) or "none"
     typer.echo(
-        f"{figures['documents']} article(s) with two or more annotators; annotators (articles): {names}. "
+        (f"Round '{figures['round']}': " if figures.get("round") else "")
+        + f"{figures['documents']} article(s) with two or more annotators; annotators (articles): {names}. "
         f"Records read {records['read']}, left out: {excluded}; "
         f"articles with one annotator: {records['articles_with_one_annotator']}."
     )
@@ -988,6 +993,11 @@ def _report_gold(summary: gold_stage.GoldSummary, as_json: bool, to_stderr: bool
         f"Records read {figures['records']['read']}, used {figures['records']['used']}, cancelled "
         f"{figures['records']['cancelled']}, text changed {figures['records']['text_changed']}."
     )
+    for name, counts in summary.per_round.items():
+        echo(
+            f"  round {name}: {counts['articles']} article(s), {counts['complete']} complete, "
+            f"{counts['with_conflicts']} with open conflicts"
+        )
     echo("The figures add up." if summary.balanced else "WARNING: the figures do not add up; please report this.")
 
 

@@ -202,6 +202,16 @@ class Messages:
         "No annotator '{source}' in the annotations. Export 'gold' or one of the annotators: {known}."
     )
 
+    # rounds
+    ROUND_UNKNOWN = (
+        "No round '{name}' is recorded in rounds/rounds.jsonl (rounds: {known}). Push one first: "
+        "`annotate push --project NAME --round {name} --sample K`."
+    )
+    ROUND_NO_ANNOTATIONS = (
+        "No annotations of the {articles} article(s) of round '{name}' yet. Pull the project first: "
+        "`annotate pull --project NAME`."
+    )
+
     # optional parts
     MISSING_PACKAGE = "The {package} package is not installed. Install it: pip install {package}"
 

@@ -256,6 +256,13 @@ class GoldSummary:
     ground_truth_overruled: list[str] = field(default_factory=list)  # ... that an adjudication settled instead
     adjudicated: list[str] = field(default_factory=list)  # articles settled by an adjudication
     adjudications_ignored: list[str] = field(default_factory=list)
+    per_round: dict[str, Counter[str]] = field(default_factory=dict)  # round -> articles, complete, with_conflicts
+
+    def count_round(self, names: Iterable[str], record: dict[str, Any]) -> None:
+        for name in names:
+            counts = self.per_round.setdefault(name, Counter(articles=0, complete=0, with_conflicts=0))
+            counts["articles"] += 1
+            counts["with_conflicts" if record["conflicts"] else "complete"] += 1
 
     @property
     def balanced(self) -> bool:
@@ -290,6 +297,7 @@ class GoldSummary:
             "ground_truth_overruled_by_adjudication": self.ground_truth_overruled,
             "adjudicated": self.adjudicated,
             "adjudications_ignored": self.adjudications_ignored,
+            "per_round": {name: dict(counts) for name, counts in self.per_round.items()},
             "balanced": self.balanced,
         }
 
@@ -340,6 +348,7 @@ def gold(
         raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, path=where)
     decisions = {record["article_id"]: record for record in read_adjudications(workspace)}
     settler = _Settler(strategy, min_support, labels, summary)
+    rounds = workspace.rounds_of_articles()
     with atomic_write(workspace.gold_path, "wb") as out:
         writer = jsonl_writer(out)
         for article in workspace.read_articles():
@@ -349,6 +358,7 @@ def gold(
             record = settler.article(article, marks, decision)
             if record is not None:
                 writer.write(record)
+                summary.count_round(rounds.get(article["id"], ()), record)
                 if progress:
                     progress(1)
     for article_id, left in by_article.items():

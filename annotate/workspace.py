@@ -161,6 +161,24 @@ class Workspace:
         if self.rounds_path.exists():
             yield from read_jsonl(self.rounds_path, Messages.FIX_ROUNDS)
 
+    def rounds_of_articles(self) -> dict[str, list[str]]:
+        """Article id -> the names of the rounds it went out in (any project), for per-round reports."""
+        found: dict[str, list[str]] = {}
+        for record in self.read_rounds():
+            for article_id in record["articles"]:
+                names = found.setdefault(article_id, [])
+                if record["round"] not in names:
+                    names.append(record["round"])
+        return found
+
+    def round_articles(self, name: str) -> set[str]:
+        """The articles that went out in round ``name`` (in any project); an unknown round is refused."""
+        rounds = [record for record in self.read_rounds() if record["round"] == name]
+        if not rounds:
+            known = ", ".join(sorted({record["round"] for record in self.read_rounds()})) or "none yet"
+            raise AnnotateError(Messages.ROUND_UNKNOWN, name=name, known=known)
+        return {article_id for record in rounds for article_id in record["articles"]}
+
     def read_gold(self) -> Iterator[dict[str, Any]]:
         """Stream the gold records (nothing before the first ``annotate gold``), in corpus order.
 
