@@ -79,6 +79,7 @@ def test_top_level_help_shows_the_pipeline_in_order(cli):
         "annotate tasks build",
         "annotate studio up",
         "annotate push",
+        "annotate status",
         "annotate pull",
         "annotate import",
         "annotate agreement",
@@ -87,6 +88,7 @@ def test_top_level_help_shows_the_pipeline_in_order(cli):
         "annotate adjudicate pull",
         "annotate publish",
         "annotate diff",
+        "annotate export",
     ]
     positions = [result.stdout.index(step) for step in steps]
     assert positions == sorted(positions)
