@@ -21,7 +21,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from annotate import corpus, gold, release
+from annotate import agreement, corpus, gold, release
 from annotate.errors import AnnotateError
 from annotate.imports import import_export
 from annotate.schema import load_schema
@@ -141,6 +141,12 @@ def test_articles_with_open_conflicts_are_held_back_by_default_and_listed(annota
     assert published.isdisjoint(held) and len(published) == report["published"]
     manifest = json.loads((annotated.release_dir / "manifest.json").read_text())
     assert manifest["conflicts"]["policy"] == "held back" and sorted(manifest["conflicts"]["held_back"]) == held
+    # The held-back articles are where annotators disagreed: the card also gives the whole project's figure.
+    whole = agreement.report(annotated)["span_f1"]["strict"]["micro"]["value"]
+    assert manifest["agreement"]["all_annotated_articles"]["strict_f1"]["value"] == whole
+    assert manifest["agreement"]["all_annotated_articles"]["documents"] == 36
+    card = (annotated.release_dir / "README.md").read_text()
+    assert f"over all 36 annotated articles, held-back ones included, strict span F1 is {whole:.3f} [" in card
     text = cli("publish", "--version", "1.0.1", workspace=annotated).stdout
     assert f"Held back {len(held)} article(s) with open conflicts" in text and "annotate adjudicate push" in text
 
