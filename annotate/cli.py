@@ -1144,6 +1144,8 @@ def publish_command(
         f"{sum(report['annotations']['per_split'].values())} annotations; misaligned spans "
         f"{report['misaligned']['count']}; split moves {report['changes']['split_moves']['count']}."
     )
+    for split in summary.empty_splits:
+        typer.echo(f"WARNING: no article fell in the {split} split at ratios {ratios}; it is left out of this version.")
     if held:
         typer.echo(
             f"Held back {held} article(s) with open conflicts: {', '.join(report['held_back']['articles'][:10])}"

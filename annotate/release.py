@@ -192,6 +192,13 @@ def check_ratios(values: Sequence[float], shown: str | None = None) -> tuple[flo
     return (float(values[0]), float(values[1]), float(values[2]))
 
 
+def split_salt(name: str) -> str:
+    """The salt of a dataset's first release, from its name: the same corpus gives the same splits on
+    every machine, and two datasets sharing articles split them independently. Later versions reuse the
+    salt recorded in the manifest."""
+    return hashlib.sha256(f"annotate splits:{name}".encode()).hexdigest()[:32]
+
+
 def hashed_split(salt: str, article_id: str, ratios: Sequence[float]) -> str:
     """The split a salted SHA-256 of the article id falls in: a uniform point in [0, 1) cut by the ratios."""
     point = int.from_bytes(hashlib.sha256(f"{salt}:{article_id}".encode()).digest()[:8], "big") / 2**64
@@ -536,6 +543,13 @@ class ReleaseSummary:
     changes: dict[str, Any] = field(default_factory=dict)
     pushed: dict[str, Any] | None = None
     unchanged: bool = False  # this version was already published from exactly these inputs: nothing written
+    ratios: tuple[float, ...] = DEFAULT_RATIOS
+
+    @property
+    def empty_splits(self) -> list[str]:
+        """Splits the ratios give a share that got no article (a small corpus): reported, not hidden."""
+        shares = zip(SPLITS, self.ratios, strict=True)
+        return [split for split, ratio in shares if ratio > 0 and not self.articles_per_split[split]]
 
     def as_dict(self) -> dict[str, Any]:
         splits = self.splits or SplitAssignment({})
@@ -548,6 +562,7 @@ class ReleaseSummary:
             "include_conflicts": self.include_conflicts,
             "published_with_conflicts": self.published_with_conflicts,
             "articles_per_split": {split: self.articles_per_split[split] for split in SPLITS},
+            "empty_splits": [] if self.unchanged else self.empty_splits,
             "spans": {"total": sum(self.spans.values()), "per_label": dict(self.spans)},
             "spans_settled": dict(self.settled),
             "annotations": {
@@ -791,6 +806,15 @@ def _card_body(
         "Each article's split comes from a salted SHA-256 of its article id (salt and ratios in `manifest.json`); "
         "`splits.jsonl` keeps every assignment made, so an article keeps its split in every later version, and "
         "near-duplicate articles (equal up to case, punctuation and spacing) share one.",
+        *(
+            [
+                "",
+                f"**No article fell in the {' or '.join(summary.empty_splits)} split** at these ratios "
+                f"({', '.join(f'{r:g}' for r in summary.ratios)}): it is left out of this version.",
+            ]
+            if summary.empty_splits
+            else []
+        ),
         "",
         "| split | articles | spans | " + " | ".join(schema.label_names) + " | annotations |",
         "|---|---|---|" + "---|" * len(schema.label_names) + "---|",
@@ -1133,7 +1157,9 @@ def publish(
     previous_manifest = _refuse_bad_version(release_dir, version, schema_state)
     gold = _read_gold(workspace)
     conflicted = set(gold.conflicted)
-    summary = ReleaseSummary(version=version, path=workspace.relative(release_dir), gold_records=gold.records)
+    summary = ReleaseSummary(
+        version=version, path=workspace.relative(release_dir), gold_records=gold.records, ratios=ratios
+    )
     summary.include_conflicts = include_conflicts
     summary.held_back = [] if include_conflicts else list(gold.conflicted)
     wanted = set(gold.index.offsets) - (set() if include_conflicts else conflicted)
@@ -1143,7 +1169,7 @@ def publish(
     _check_gold_matches_corpus(workspace, gold, corpus, sorted(wanted))
     summary.published = len(wanted)
     previous_splits = _previous_splits(release_dir)
-    salt = previous_manifest["splits"]["salt"] if previous_manifest else secrets.token_hex(16)
+    salt = previous_manifest["splits"]["salt"] if previous_manifest else split_salt(workspace.config["name"])
     summary.splits = assign_splits(corpus.order, corpus.groups, previous_splits, salt, ratios)
 
     release_dir.parent.mkdir(parents=True, exist_ok=True)

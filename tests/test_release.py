@@ -646,3 +646,26 @@ def test_the_cli_reports_a_publish_in_one_paragraph(annotated, cli):
     result = cli("publish", "--version", "1.0.0", "--include-conflicts", workspace=annotated)
     assert result.exit_code == 0
     assert result.stdout.startswith("Published releases/conflict-events v1.0.0: 36 of 36 gold articles (train ")
+
+
+def test_the_first_salt_comes_from_the_dataset_name_so_splits_are_the_same_everywhere(annotated):
+    release.publish(annotated, "1.0.0", include_conflicts=True)
+    manifest = json.loads((annotated.release_dir / "manifest.json").read_text())
+    expected = hashlib.sha256(b"annotate splits:conflict-events").hexdigest()[:32]
+    assert manifest["splits"]["salt"] == expected
+
+
+def test_a_split_left_empty_by_a_small_corpus_is_reported(annotated, cli):
+    ratios = (0.9, 0.05, 0.05)
+    published = [r["article_id"] for r in annotated.read_gold() if not r["conflicts"]]
+    salt = release.split_salt("conflict-events")
+    landed = {independent_split(salt, article_id, ratios) for article_id in published}
+    empty = [split for split in ("validation", "test") if split not in landed]
+    assert empty, "the bundled articles should leave a split empty at these ratios"
+    result = cli("publish", "--version", "1.0.0", "--ratios", "0.9,0.05,0.05", "--json", workspace=annotated)
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["empty_splits"] == empty
+    card = (annotated.release_dir / "README.md").read_text()
+    assert f"**No article fell in the {' or '.join(empty)} split** at these ratios (0.9, 0.05, 0.05)" in card
+    shown = cli("publish", "--version", "1.0.1", "--ratios", "0.9,0.05,0.05", workspace=annotated)
+    assert f"WARNING: no article fell in the {empty[0]} split at ratios 0.9,0.05,0.05" in shown.stdout
