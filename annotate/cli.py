@@ -614,12 +614,19 @@ def push_command(
         typer.echo(f"Changed {name.replace('_', '-')}: {change['old']} -> {change['new']}.")
     if summary.instructions_updated:
         typer.echo("Instructions set to the schema's guidelines (shown before annotating).")
-    overlap = summary.overlap
-    typer.echo(
-        f"The project now gives {overlap['overlap_share']}% of its tasks {overlap['annotators_per_task']} "
-        f"annotator(s) each, the rest one; instructions {'shown' if summary.instructions_shown else 'not shown'}."
-    )
+    shown = "shown" if summary.instructions_shown else "not shown"
+    typer.echo(f"The project now asks {_overlap_words(summary.overlap)}; instructions {shown}.")
     typer.echo(f"Open {summary.url}")
+
+
+def _overlap_words(overlap: dict[str, int]) -> str:
+    """What a project's overlap settings ask, in words: "3 annotators for 50% of the tasks, one for the rest"."""
+    annotators, share = overlap["annotators_per_task"], overlap["overlap_share"]
+    if annotators == 1 or share == 0:
+        return "one annotator per task"
+    if share == 100:
+        return f"{annotators} annotators for every task"
+    return f"{annotators} annotators for {share}% of the tasks, one for the rest"
 
 
 @app.command("status")
@@ -658,11 +665,9 @@ def status_command(
 
 
 def _print_status_report(figures: dict[str, Any]) -> None:
-    overlap = figures["overlap"]
     typer.echo(
         f"Project '{figures['project']}': {figures['tasks']} task(s), {figures['open_tasks']} still needing "
-        f"annotations; {overlap['overlap_share']}% of tasks get {overlap['annotators_per_task']} annotator(s), "
-        "the rest one."
+        f"annotations; it asks {_overlap_words(figures['overlap'])}."
     )
     if not figures["annotators"]:
         typer.echo("No annotations yet.")

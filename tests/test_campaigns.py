@@ -161,7 +161,7 @@ def test_push_sets_overlap_and_instructions_and_reports_changes(label_studio, pu
                workspace=pushed_workspace)  # fmt: skip
     assert text.exit_code == 0, text.stderr
     assert "Changed overlap-share: 40 -> 100." in text.stdout
-    assert "The project now gives 100% of its tasks 3 annotator(s) each" in text.stdout
+    assert "The project now asks 3 annotators for every task; instructions shown." in text.stdout
     assert label_studio.client.projects.get(project.id).overlap_cohort_percentage == 100
 
 

@@ -185,3 +185,18 @@ def test_readme_quick_start_is_what_ci_runs():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert "make demo" in readme and "make test" in readme
     assert re.search(r"^make test$", ci, re.MULTILINE)
+
+
+@pytest.mark.parametrize(
+    ("overlap", "words"),
+    [
+        ({"annotators_per_task": 1, "overlap_share": 100}, "one annotator per task"),
+        ({"annotators_per_task": 3, "overlap_share": 0}, "one annotator per task"),
+        ({"annotators_per_task": 3, "overlap_share": 100}, "3 annotators for every task"),
+        ({"annotators_per_task": 2, "overlap_share": 25}, "2 annotators for 25% of the tasks, one for the rest"),
+    ],
+)
+def test_overlap_settings_in_words(overlap, words):
+    from annotate.cli import _overlap_words
+
+    assert _overlap_words(overlap) == words
