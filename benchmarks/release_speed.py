@@ -11,10 +11,11 @@ process's own, runs
     then ``annotate export --format conll`` as the like-for-like output;
   * ``label_studio_sdk.converter.Converter`` to CONLL2003 on the same file.
 
-Prints wall time and peak resident memory, side by side. Run:
+Prints wall time and peak resident memory, side by side, at 10,000 tasks and at three times that
+(to show how memory grows). Run:
 
-    python benchmarks/release_speed.py            # 10k tasks
-    python benchmarks/release_speed.py --small    # 1k tasks, for a quick look
+    python benchmarks/release_speed.py            # 10k and 30k tasks
+    python benchmarks/release_speed.py --small    # 1k and 3k tasks, for a quick look
 """
 
 from __future__ import annotations
@@ -58,16 +59,11 @@ print(json.dumps({
 """
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--small", action="store_true", help="1k tasks instead of 10k")
-    tasks = 1_000 if parser.parse_args().small else 10_000
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        export, workspace = prepared_export(tasks, folder)
-        print(f"{tasks:,} tasks x 3 annotators: {export.stat().st_size / 1e6:.0f} MB export", flush=True)
-        ours = run(RUN_WHOLE_PATH, str(workspace), str(export), str(folder / "hf-cache"))
-        peer = run(RUN_CONVERTER, str(workspace), str(export), "CONLL2003")
+def measure(tasks: int, folder: Path) -> dict[str, dict]:
+    export, workspace = prepared_export(tasks, folder)
+    print(f"\n{tasks:,} tasks x 3 annotators: {export.stat().st_size / 1e6:.0f} MB export", flush=True)
+    ours = run(RUN_WHOLE_PATH, str(workspace), str(export), str(folder / f"hf-cache-{tasks}"))
+    peer = run(RUN_CONVERTER, str(workspace), str(export), "CONLL2003")
     stages = ours["seconds"]
     whole = sum(seconds for stage, seconds in stages.items() if stage != "export conll")
     for stage, seconds in stages.items():
@@ -77,9 +73,21 @@ def main() -> None:
     print(f"  the converter takes {peer['seconds'] / whole:.2f}x the whole path's time")
     print(
         f"  published {ours['articles']:,} articles, {ours['gold_spans']:,} gold spans from {ours['annotations']:,} "
-        f"annotations (strict span F1 {ours['strict_f1']:.3f}); CoNLL: {ours['conll_tokens']:,} tokens"
+        f"annotations (strict span F1 {ours['strict_f1']:.3f}); CoNLL: {ours['conll_tokens']:,} tokens",
+        flush=True,
     )
-    print(json.dumps({"ours": ours, "converter": peer}))
+    return {"ours": ours, "converter": peer}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="1k and 3k tasks instead of 10k and 30k")
+    sizes = (1_000, 3_000) if parser.parse_args().small else (10_000, 30_000)
+    with tempfile.TemporaryDirectory() as name:
+        figures = [measure(tasks, Path(name)) for tasks in sizes]
+    growth = figures[1]["ours"]["rss_mb"] / figures[0]["ours"]["rss_mb"]
+    print(f"\nOur peak memory at 3x the export: {growth:.2f}x (flat would be 1.00x)")
+    print(json.dumps(figures))
 
 
 if __name__ == "__main__":
