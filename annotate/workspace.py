@@ -158,8 +158,20 @@ class Workspace:
              "articles": [article id, ...]  (the sample, in the order it was drawn),
              "created_at": str (ISO 8601, UTC)}
         """
-        if self.rounds_path.exists():
-            yield from read_jsonl(self.rounds_path, Messages.FIX_ROUNDS)
+        if not self.rounds_path.exists():
+            return
+        for line, record in enumerate(read_jsonl(self.rounds_path, Messages.FIX_ROUNDS), start=1):
+            if not (
+                isinstance(record, dict)
+                and isinstance(record.get("round"), str)
+                and isinstance(record.get("project"), str)
+                and isinstance(record.get("articles"), list)
+            ):
+                problem = "a round needs a 'round' and a 'project' name and its 'articles'"
+                raise AnnotateError(
+                    Messages.RECORDS_DAMAGED, path=self.rounds_path, line=line, problem=problem, fix=Messages.FIX_ROUNDS
+                )
+            yield record
 
     def rounds_of_articles(self) -> dict[str, list[str]]:
         """Article id -> the names of the rounds it went out in (any project), for per-round reports."""

@@ -87,3 +87,13 @@ def test_the_cli_prints_the_round(rounds_workspace, cli):
     assert result.exit_code == 0 and result.stdout.startswith("Round 'week-2': 5 article(s) with two or more")
     settled = cli("gold", workspace=rounds_workspace)
     assert "  round week-2: 5 article(s), " in settled.stdout
+
+
+def test_a_damaged_round_record_is_one_line(rounds_workspace, cli):
+    lines = rounds_workspace.rounds_path.read_text().splitlines()
+    lines[1] = json.dumps({"round": "week-2", "project": "p"})  # valid JSON, its articles lost
+    rounds_workspace.rounds_path.write_text("\n".join(lines) + "\n")
+    result = cli("agreement", "--round", "week-1", workspace=rounds_workspace)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {rounds_workspace.rounds_path} line 2: a round needs a 'round' and a")
+    assert result.stderr.count("\n") == 1
