@@ -8,7 +8,6 @@ with an exit code from ``annotate.errors.ExitCode``; progress bars go to standar
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -45,7 +44,7 @@ from annotate import studio as studio_stage
 from annotate import tasks as tasks_stage
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import load_schema
-from annotate.workspace import init_workspace, open_workspace
+from annotate.workspace import init_workspace, json_text, open_workspace
 
 PIPELINE = """\
 Build gold-standard span datasets about armed conflict with Label Studio.
@@ -145,10 +144,6 @@ def one_line_errors(command: F) -> F:
             raise typer.Exit(130) from None
 
     return wrapper  # type: ignore[return-value]
-
-
-def json_text(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def print_json(data: Any) -> None:

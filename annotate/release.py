@@ -48,7 +48,7 @@ from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import Schema, load_schema
 from annotate.spans import Span
 from annotate.tokens import bio_tags_to_spans, non_overlapping, spans_to_bio_tags, tokenize
-from annotate.workspace import Workspace, jsonl_writer, read_jsonl
+from annotate.workspace import Workspace, json_text, jsonl_writer, read_jsonl
 
 SPLITS = ("train", "validation", "test")
 CONFIGS = ("gold", "annotations")
@@ -1188,7 +1188,7 @@ def publish(
         if summary.held_back:
             figures["all_annotated"] = _agreement_of_all(workspace)
         manifest = {**_manifest(workspace, building, schema, summary, salt, ratios, figures), "inputs": inputs}
-        _write_json(building / MANIFEST, manifest)
+        (building / MANIFEST).write_text(json_text(manifest), encoding="utf-8")
         latest = versions(release_dir)[-1] if previous_manifest else None
         with contextlib.ExitStack() as stack:
             old = stack.enter_context(checked_out(release_dir, latest)) if latest else None
@@ -1220,10 +1220,6 @@ def _write_splits_file(path: Path, previous: dict[str, str], current: dict[str, 
     with path.open("wb") as out, jsonl_writer(out) as writer:  # inside the build folder: no atomic write needed
         for article_id in sorted(merged):
             writer.write({"article_id": article_id, "split": merged[article_id]})
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def _write_card(

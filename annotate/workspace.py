@@ -8,6 +8,7 @@ beside the target and is renamed over it at the end, so a killed run never leave
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -294,6 +295,11 @@ def read_jsonl(path: Path, fix: str = Messages.FIX_ANY) -> Iterator[dict[str, An
             raise AnnotateError(
                 Messages.RECORDS_DAMAGED, path=path, line=lines_read + 1, problem=problem, fix=fix
             ) from None
+
+
+def json_text(data: Any) -> str:
+    """Indented JSON as people read it (reports, manifests), non-ASCII text kept readable."""
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def jsonl_writer(out: IO[bytes]) -> jsonlines.Writer:
