@@ -474,6 +474,8 @@ def _print_status(status: studio_stage.ServerStatus, as_json: bool) -> None:
         verb = "started" if status.started else "running"
         typer.echo(f"Label Studio {verb} at {status.url} (pid {status.pid}; data in {status.data_dir}).")
         typer.echo(f"Log in as {studio_stage.ADMIN_EMAIL}; the password is in {status.credentials_file}.")
+    elif status.stopped:
+        typer.echo(f"Label Studio stopped; its data stay in {status.data_dir} (start it again: annotate studio up).")
     else:
         typer.echo(f"Label Studio is not running (data in {status.data_dir}). Start it: annotate studio up")
 

@@ -66,6 +66,7 @@ class ServerStatus:
     data_dir: str
     credentials_file: str
     started: bool = False  # this call started it (False: it was already running)
+    stopped: bool = False  # this call stopped it
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -256,7 +257,9 @@ def down(workspace: Workspace, timeout: float = 30.0) -> ServerStatus:
         _stop(pid, timeout)
     with contextlib.suppress(FileNotFoundError):
         pid_path(workspace).unlink()
-    return status(workspace)
+    stopped = status(workspace)
+    stopped.stopped = pid is not None and not stopped.running
+    return stopped
 
 
 def _stop(pid: int, timeout: float = 30.0) -> None:

@@ -357,7 +357,9 @@ def test_down_stops_the_server_process_group_and_forgets_its_pid(cli, workspace)
     workspace.studio_dir.mkdir(parents=True)
     studio.pid_path(workspace).write_text(str(leader.pid))
     result = cli("studio", "down", workspace=workspace)
-    assert result.exit_code == 0 and "not running" in result.stdout
+    assert result.exit_code == 0 and result.stdout.startswith("Label Studio stopped; its data stay in")
+    again = cli("studio", "down", workspace=workspace)
+    assert again.exit_code == 0 and "Label Studio is not running" in again.stdout
     leader.wait(timeout=10)  # already reaped by `down`: it waited for its child
     deadline = time.monotonic() + 10
     while living_in_group(leader.pid) and time.monotonic() < deadline:
