@@ -668,6 +668,10 @@ def adjudicate_push(
             _import(studio, summary, batch, progress)
     if batch:
         _import(studio, summary, batch, progress)
+    if summary.predictions and found.model_version != SETTLED_PREDICTION:
+        # The adjudicator starts from the settled spans, each annotator's a click away. Label Studio
+        # accepts a model version only once predictions of it exist.
+        studio.client.projects.update(found.id, model_version=SETTLED_PREDICTION, show_collab_predictions=True)
     return summary
 
 

@@ -51,6 +51,8 @@ def test_push_sends_each_article_in_conflict_once_with_one_prediction_per_annota
     )  # fmt: skip
     project, tasks = review_tasks(label_studio, title)
     assert set(tasks) == set(in_conflict)
+    # The adjudicator starts from the settled spans: the project preloads that prediction.
+    assert (project.model_version, project.show_collab_predictions) == (SETTLED_PREDICTION, True)
     expected = annotators_spans(settled)
     texts = {a["id"]: a for a in settled.read_articles()}
     predictions = defaultdict(dict)
