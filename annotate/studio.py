@@ -14,6 +14,7 @@ import dataclasses
 import importlib.util
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -179,9 +180,10 @@ def up(workspace: Workspace, port: int = DEFAULT_PORT, timeout: float = START_TI
         _write_credentials(workspace, credentials)
     else:
         credentials = _reuse_port(workspace, credentials)
+    log_start = log_path(workspace).stat().st_size if log_path(workspace).exists() else 0
     process = _spawn(workspace, credentials)
     pid_path(workspace).write_text(str(process.pid))
-    _wait_until_ready(workspace, process, credentials, timeout)
+    _wait_until_ready(workspace, process, credentials, timeout, log_start)
     started = status(workspace)
     started.started = True
     return started
@@ -207,6 +209,7 @@ def _spawn(workspace: Workspace, credentials: Credentials) -> subprocess.Popen[b
         "LABEL_STUDIO_PASSWORD": credentials.password,
         "LABEL_STUDIO_USER_TOKEN": credentials.token,
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
+        "PYTHONUNBUFFERED": "1",  # its log lines (a port it moved to, say) reach the log file as they happen
     }
     command = [
         sys.executable, "-m", "label_studio.server", "start",
@@ -220,7 +223,7 @@ def _spawn(workspace: Workspace, credentials: Credentials) -> subprocess.Popen[b
 
 
 def _wait_until_ready(
-    workspace: Workspace, process: subprocess.Popen[bytes], credentials: Credentials, timeout: float
+    workspace: Workspace, process: subprocess.Popen[bytes], credentials: Credentials, timeout: float, log_start: int
 ) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -228,11 +231,28 @@ def _wait_until_ready(
             raise AnnotateError(
                 Messages.STUDIO_DIED, ExitCode.ENVIRONMENT, code=process.returncode, log=log_path(workspace)
             )
+        moved = _port_moved_to(workspace, log_start)
+        if moved is not None and moved != credentials.port:
+            credentials = dataclasses.replace(credentials, url=_local_url(moved))
+            _write_credentials(workspace, credentials)
         if _healthy(credentials.url) and _token_accepted(credentials):
             return
         time.sleep(1.0)
     _stop(process.pid)
     raise AnnotateError(Messages.STUDIO_TIMEOUT, ExitCode.ENVIRONMENT, seconds=int(timeout), log=log_path(workspace))
+
+
+_MOVED = re.compile(rb"Trying to start at (\d+)")
+
+
+def _port_moved_to(workspace: Workspace, log_start: int) -> int | None:
+    """The port Label Studio moved to, if its own was taken between our check and its start (it says so
+    in its log, "Port 8080 is in use ... Trying to start at 8081", and moves on without failing)."""
+    with contextlib.suppress(FileNotFoundError), log_path(workspace).open("rb") as log:
+        log.seek(log_start)
+        found = _MOVED.findall(log.read())
+        return int(found[-1]) if found else None
+    return None
 
 
 def _healthy(url: str) -> bool:

@@ -6,6 +6,7 @@ import json
 import operator
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -401,3 +402,21 @@ def test_a_personal_access_token_works_as_well_as_a_legacy_token(label_studio, p
                  workspace=pushed_workspace)  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert json.loads(result.stdout)["pushed"] == 36 and personal not in result.stdout + result.stderr
+
+
+def test_up_follows_label_studio_when_its_port_is_taken_after_the_check(tmp_path, monkeypatch):
+    """The race: the port was free when `up` looked, and taken before Label Studio started. Label Studio
+    then moves to the next port by itself; `up` must follow it, not wait on the old port until it times out."""
+    home = init_workspace(tmp_path / "home")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setattr(studio, "_free_port", lambda preferred: port)  # what the check saw: free
+        try:
+            started = studio.up(home, port=port)
+            moved = studio.read_credentials(home).port
+            assert moved != port and started.running and started.url == f"http://127.0.0.1:{moved}"
+            assert studio.connect(home).url == started.url  # the stored token works there
+        finally:
+            studio.down(home)
