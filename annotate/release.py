@@ -295,6 +295,7 @@ class _Gold:
     records: int
     strategies: Counter[str]
     settled_by: Counter[str]
+    sha256: dict[str, str] = field(default_factory=dict)  # article id -> the text it was settled on
 
 
 def _read_gold(workspace: Workspace) -> _Gold:
@@ -312,6 +313,7 @@ def _read_gold(workspace: Workspace) -> _Gold:
                 Messages.RELEASE_GOLD_BAD, path=shown, line=number, problem=f"article {article_id} appears twice"
             )
         gold.index.add(article_id, offset, number)
+        gold.sha256[article_id] = record.get("sha256")
         gold.records += 1
         gold.strategies[str(record.get("strategy"))] += 1
         gold.settled_by[str(record.get("settled_by"))] += 1
@@ -344,15 +346,14 @@ def _read_corpus(workspace: Workspace, wanted: set[str]) -> _Corpus:
 
 def _check_gold_matches_corpus(workspace: Workspace, gold: _Gold, corpus: _Corpus, published: Iterable[str]) -> None:
     shown = workspace.relative(workspace.gold_path)
-    with workspace.gold_path.open("rb") as stream:
-        for article_id in published:
-            line = gold.index.lines[article_id]
-            if article_id not in corpus.sha256:
-                problem = f"article {article_id} is not in the corpus"
-                raise AnnotateError(Messages.RELEASE_GOLD_BAD, path=shown, line=line, problem=problem)
-            if gold.index.read(article_id, stream).get("sha256") != corpus.sha256[article_id]:
-                problem = f"article {article_id} was settled on another text than the corpus's (its sha256 differs)"
-                raise AnnotateError(Messages.RELEASE_GOLD_BAD, path=shown, line=line, problem=problem)
+    for article_id in published:
+        line = gold.index.lines[article_id]
+        if article_id not in corpus.sha256:
+            problem = f"article {article_id} is not in the corpus"
+            raise AnnotateError(Messages.RELEASE_GOLD_BAD, path=shown, line=line, problem=problem)
+        if gold.sha256[article_id] != corpus.sha256[article_id]:
+            problem = f"article {article_id} was settled on another text than the corpus's (its sha256 differs)"
+            raise AnnotateError(Messages.RELEASE_GOLD_BAD, path=shown, line=line, problem=problem)
 
 
 # -- the release folder and its git repository -----------------------------------------------------
@@ -937,7 +938,9 @@ def _manifest(
     salt: str,
     ratios: Sequence[float],
     figures: dict[str, Any],
+    inputs: dict[str, Any],
 ) -> dict[str, Any]:
+    """The manifest; the schema, corpus and gold hashes are the ones ``release_inputs`` took (no second pass)."""
     exports = sorted(workspace.exports_dir.glob("*.json")) if workspace.exports_dir.exists() else []
     data_files = sorted(
         str(path.relative_to(folder)) for config in CONFIGS for path in (folder / config).glob("*.parquet")
@@ -949,10 +952,10 @@ def _manifest(
         "schema": {
             "name": schema.name,
             "version": schema.version,
-            "sha256": _sha256(workspace.schema_path),
+            "sha256": inputs["schema_sha256"],
         },
-        "corpus": {"path": workspace.relative(workspace.articles_path), "sha256": _sha256(workspace.articles_path)},
-        "gold": {"path": workspace.relative(workspace.gold_path), "sha256": _sha256(workspace.gold_path)},
+        "corpus": {"path": workspace.relative(workspace.articles_path), "sha256": inputs["corpus_sha256"]},
+        "gold": {"path": workspace.relative(workspace.gold_path), "sha256": inputs["gold_sha256"]},
         "exports": {
             "note": "annotation records do not name the export they came from: every export kept in exports/ is listed",
             "files": [{"name": path.name, "sha256": _sha256(path)} for path in exports],
@@ -991,6 +994,7 @@ def _manifest(
                 "ci95": token["krippendorff_alpha"]["ci95"],
             },
         },
+        "inputs": inputs,
     }
 
 
@@ -1187,7 +1191,7 @@ def publish(
         figures = _agreement(workspace, schema, summary.splits, corpus)
         if summary.held_back:
             figures["all_annotated"] = _agreement_of_all(workspace)
-        manifest = {**_manifest(workspace, building, schema, summary, salt, ratios, figures), "inputs": inputs}
+        manifest = _manifest(workspace, building, schema, summary, salt, ratios, figures, inputs)
         (building / MANIFEST).write_text(json_text(manifest), encoding="utf-8")
         latest = versions(release_dir)[-1] if previous_manifest else None
         with contextlib.ExitStack() as stack:

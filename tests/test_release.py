@@ -669,3 +669,22 @@ def test_a_split_left_empty_by_a_small_corpus_is_reported(annotated, cli):
     assert f"**No article fell in the {' or '.join(empty)} split** at these ratios (0.9, 0.05, 0.05)" in card
     shown = cli("publish", "--version", "1.0.1", "--ratios", "0.9,0.05,0.05", workspace=annotated)
     assert f"WARNING: no article fell in the {empty[0]} split at ratios 0.9,0.05,0.05" in shown.stdout
+
+
+def test_gold_settled_on_another_text_or_a_missing_article_is_refused(annotated, cli):
+    records = list(annotated.read_gold())
+    complete = next(number for number, record in enumerate(records) if not record["conflicts"])
+    records[complete]["sha256"] = "0" * 64
+    write_records(annotated.gold_path, records)
+    result = cli("publish", "--version", "1.0.0", workspace=annotated)
+    article = records[complete]["article_id"]
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: gold/gold.jsonl line {complete + 1}: article {article} was settled on another text than the "
+        "corpus's (its sha256 differs). Re-run `annotate gold`.\n",
+    )
+    records[complete] = {**records[complete], "article_id": "f" * 16}
+    write_records(annotated.gold_path, records)
+    missing = cli("publish", "--version", "1.0.0", workspace=annotated)
+    assert missing.exit_code == 1 and f"article {'f' * 16} is not in the corpus" in missing.stderr
+    assert not annotated.release_dir.exists()
