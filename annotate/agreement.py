@@ -26,8 +26,6 @@ import gc
 import itertools
 import math
 import operator
-import sys
-from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -37,6 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from annotate.errors import AnnotateError, ExitCode, Messages
+from annotate.imports import SubmittedAnnotation, collect_submitted
 from annotate.schema import load_schema
 from annotate.tokens import spans_to_token_codes, tokenize_batch
 from annotate.workspace import Workspace
@@ -534,80 +533,6 @@ def _gaps(
 # =================================================================================================
 
 
-class _Record(NamedTuple):
-    """A submitted annotation kept for comparison: offsets still unchecked against the text."""
-
-    annotator: str
-    sha256: str
-    updated: str
-    starts: array[int]
-    ends: array[int]
-    labels: array[int]
-
-
-@dataclass
-class _Collected:
-    by_article: dict[str, dict[str, _Record]]
-    excluded: Counter
-    records: int
-
-
-def _collect(annotations: Iterable[dict[str, Any]], labels: Sequence[str]) -> _Collected:
-    """Group the submitted, well-formed records by article (one per annotator: the last updated)."""
-    codes = {name: index for index, name in enumerate(labels)}
-    by_article: dict[str, dict[str, _Record]] = {}
-    excluded: Counter = Counter()
-    records = 0
-    for raw in annotations:
-        records += 1
-        reason, article_id, record = _parse(raw, codes)
-        if reason:
-            excluded[reason] += 1
-            continue
-        kept = by_article.setdefault(article_id, {})
-        earlier = kept.get(record.annotator)
-        if earlier is not None:
-            excluded["superseded"] += 1
-            if earlier.updated > record.updated:
-                continue
-        kept[record.annotator] = record
-    return _Collected(by_article, excluded, records)
-
-
-_START, _END, _LABEL = operator.itemgetter("start"), operator.itemgetter("end"), operator.itemgetter("label")
-
-
-def _parse(raw: Any, codes: dict[str, int]) -> tuple[str | None, str, _Record | None]:
-    """``(reason to leave the record out or None, article id, record)``."""
-    if not isinstance(raw, dict):
-        return "malformed", "", None
-    status = raw.get("status")
-    if status != "submitted":
-        return ("cancelled" if status == "cancelled" else "not_submitted"), "", None
-    article_id, annotator, sha256, spans = (raw.get(key) for key in ("article_id", "annotator", "sha256", "spans"))
-    if not (isinstance(article_id, str | int) and isinstance(annotator, str) and annotator):
-        return "malformed", "", None
-    if not isinstance(sha256, str) or not isinstance(spans, list):
-        return "malformed", "", None
-    # map() and set() keep the per-span work in C: a 10,000-article project has a million spans.
-    try:
-        starts = list(map(_START, spans))
-        ends = list(map(_END, spans))
-        label_codes = list(map(codes.get, map(_LABEL, spans)))
-    except (KeyError, TypeError):
-        return "malformed", "", None
-    if not {*map(type, starts), *map(type, ends)} <= {int}:
-        return "malformed", "", None
-    if None in label_codes:
-        return "unknown_label", "", None
-    updated = str(raw.get("updated_at") or raw.get("created_at") or "")
-    # Offsets are kept for the whole file until the articles stream by: compact machine integers
-    # (8 bytes each) instead of lists of Python ints (about 36 bytes each), and one shared string
-    # per annotator name.
-    offsets = (array("q", values) for values in (starts, ends, label_codes))
-    return None, str(article_id), _Record(sys.intern(annotator), sha256, updated, *offsets)
-
-
 @dataclass
 class _Batch:
     """Articles compared together, as flat arrays. Spans sorted by record, start, end, label; no repeats."""
@@ -643,7 +568,7 @@ class _BatchBuilder:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def add(self, article: dict[str, Any], records: Iterable[_Record], excluded: Counter) -> int:
+    def add(self, article: dict[str, Any], records: Iterable[SubmittedAnnotation], excluded: Counter) -> int:
         """Add an article with the records that fit its text; returns how many records that is."""
         text = article.get("text") or ""
         length = len(text)
@@ -830,10 +755,10 @@ def _measure(
     labels: Sequence[str],
     batch_articles: int,
 ) -> Measures:
-    collected = _collect(annotations, labels)
+    collected = collect_submitted(annotations, labels)
     names = sorted({annotator for records in collected.by_article.values() for annotator in records})
     annotators = {name: index for index, name in enumerate(names)}
-    measures = Measures(list(labels), names, collected.records, collected.excluded)
+    measures = Measures(list(labels), names, collected.records, collected.left_out)
     builder = _BatchBuilder(annotators)
     for article in articles:
         records = collected.by_article.pop(str(article.get("id")), None)

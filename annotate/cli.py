@@ -1256,6 +1256,8 @@ def export_command(
     for what, count in skipped.items():
         if count:
             typer.echo(f"  {count} article(s) {what}")
+    for reason, count in summary.records_left_out.items():
+        typer.echo(f"  {count} annotation record(s) of {summary.source} left out: {reason.replace('_', ' ')}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from annotate.errors import AnnotateError, ExitCode, Messages
+from annotate.imports import collect_submitted
+from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.tokens import non_overlapping, spans_to_bio_tags, split_tokens_at_spans, tokenize
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
@@ -51,6 +53,7 @@ class ExportSummary:
     held_back: int = 0  # gold articles with open conflicts, left out (see --include-conflicts)
     text_changed: int = 0  # records whose sha256 is not the corpus article's: offsets would point elsewhere
     not_in_corpus: int = 0
+    records_left_out: Counter = field(default_factory=Counter)  # an annotator's unusable records, by reason
     unlisted: int = 0
 
     def note(self, kind: list[str], line: str) -> None:
@@ -74,6 +77,7 @@ class ExportSummary:
             "held_back_with_conflicts": self.held_back,
             "skipped_text_changed": self.text_changed,
             "skipped_not_in_corpus": self.not_in_corpus,
+            "records_left_out": dict(self.records_left_out),
         }
 
 
@@ -198,20 +202,26 @@ def _source_spans(
                 continue
             found[record["article_id"]] = (record["sha256"], _spans(record["spans"]))
         return found
-    newest: dict[str, tuple[str, str, list[Span]]] = {}
     annotators: set[str] = set()
-    for record in workspace.read_annotations():
-        annotators.add(record["annotator"])
-        if record["annotator"] != source or record.get("status") != "submitted":
-            continue
-        updated = str(record.get("updated_at") or "")
-        earlier = newest.get(record["article_id"])
-        if earlier is None or earlier[0] <= updated:
-            newest[record["article_id"]] = (updated, record["sha256"], _spans(record["spans"]))
+
+    def of_source() -> Iterator[dict[str, Any]]:
+        for record in workspace.read_annotations():
+            annotators.add(record["annotator"])
+            if record["annotator"] == source:
+                yield record
+
+    labels = load_schema(workspace.schema_path).label_names
+    found = collect_submitted(of_source(), labels)
     if source not in annotators:
         known = ", ".join(sorted(annotators)) or "none: run `annotate import` or `annotate pull` first"
         raise AnnotateError(Messages.TRAINING_UNKNOWN_SOURCE, source=source, known=known)
-    return {article_id: (sha256, spans) for article_id, (_, sha256, spans) in newest.items()}
+    summary.records_left_out.update(
+        {reason: count for reason, count in found.left_out.items() if reason not in ("cancelled", "superseded")}
+    )
+    return {
+        article_id: (records[source].sha256, sorted(records[source].spans(labels)))
+        for article_id, records in found.by_article.items()
+    }
 
 
 def _spans(raw: Iterable[dict[str, Any]]) -> list[Span]:

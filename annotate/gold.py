@@ -38,15 +38,15 @@
   *awaiting-adjudication* over its whole text, so ``adjudicate push`` sends it for review.
 
 Grouping: the annotation file is not sorted by article. One pass keeps, per article and annotator,
-a small record (its spans as a flat ``array('q')`` of start, end, label code: 24 bytes a span);
-the corpus then streams by and each article is settled and written as it passes, in corpus order.
+a small record (``imports.collect_submitted``, the reader agreement uses too: starts, ends and label
+codes as ``array('q')``, 24 bytes a span); the corpus then streams by and each article is settled
+and written as it passes, in corpus order.
 At 10,000 articles x 3 annotators x 20 spans that is about 15 MB of offsets.
 """
 
 from __future__ import annotations
 
 import hashlib
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -60,7 +60,9 @@ from annotate.imports import (
     ANNOTATORS_FILE,
     Annotators,
     Refused,
+    SubmittedAnnotation,
     check_result,
+    collect_submitted,
     iter_export,
     timestamp,
     utf16_to_codepoints,
@@ -302,16 +304,6 @@ class GoldSummary:
         }
 
 
-class _Marks(NamedTuple):
-    """One annotator's submitted annotation of one article, kept small until the article streams by."""
-
-    sha256: str
-    updated_at: str
-    ground_truth: bool
-    offsets: array  # start, end, label code, start, end, label code, ...
-    line: int
-
-
 def check_options(strategy: str, min_support: int | None) -> None:
     if strategy not in STRATEGIES:
         raise AnnotateError(
@@ -369,54 +361,16 @@ def gold(
     return summary
 
 
-def _collect(annotations: Iterable[Any], labels: list[str], summary: GoldSummary) -> dict[str, dict[str, _Marks]]:
-    """Submitted records by article and annotator (two for one key: the last updated wins)."""
-    codes = {label: code for code, label in enumerate(labels)}
-    by_article: dict[str, dict[str, _Marks]] = {}
-    for line, raw in enumerate(annotations, start=1):
-        summary.records["read"] += 1
-        outcome, article_id, annotator, marks = _parse(raw, codes, line)
-        if outcome:
-            summary.records[outcome] += 1
-            if outcome in ("malformed", "unknown_label"):
-                summary.problems.append(f"annotation record {line}: {outcome.replace('_', ' ')}; left out")
-            continue
-        kept = by_article.setdefault(article_id, {})
-        earlier = kept.get(annotator)
-        if earlier is not None:
-            summary.records["superseded"] += 1
-            if timestamp(earlier.updated_at) > timestamp(marks.updated_at):
-                continue
-        kept[annotator] = marks
-    return by_article
-
-
-def _parse(raw: Any, codes: dict[str, int], line: int) -> tuple[str | None, str, str, _Marks | None]:
-    if not isinstance(raw, dict):
-        return "malformed", "", "", None
-    status = raw.get("status")
-    if status != "submitted":
-        return ("cancelled" if status == "cancelled" else "not_submitted"), "", "", None
-    article_id, annotator, sha256, spans = (raw.get(key) for key in ("article_id", "annotator", "sha256", "spans"))
-    if not all(isinstance(value, str) and value for value in (article_id, annotator, sha256)):
-        return "malformed", "", "", None
-    offsets = array("q")
-    try:
-        for span in spans:
-            start, end, label = span["start"], span["end"], span["label"]
-            if type(start) is not int or type(end) is not int:
-                return "malformed", "", "", None
-            if label not in codes:
-                return "unknown_label", "", "", None
-            offsets.extend((start, end, codes[label]))
-    except (TypeError, KeyError):
-        return "malformed", "", "", None
-    updated = str(raw.get("updated_at") or raw.get("created_at") or "")
-    return None, article_id, annotator, _Marks(sha256, updated, bool(raw.get("ground_truth")), offsets, line)
-
-
-def _spans(offsets: array, labels: list[str]) -> list[Span]:
-    return [Span(offsets[i], offsets[i + 1], labels[offsets[i + 2]]) for i in range(0, len(offsets), 3)]
+def _collect(
+    annotations: Iterable[Any], labels: list[str], summary: GoldSummary
+) -> dict[str, dict[str, SubmittedAnnotation]]:
+    """Submitted records by article and annotator (two for one key: the last updated wins), counted."""
+    found = collect_submitted(annotations, labels)
+    summary.records["read"] += found.records
+    summary.records.update(found.left_out)
+    for line, reason in found.problems:
+        summary.problems.append(f"annotation record {line}: {reason.replace('_', ' ')}; left out")
+    return found.by_article
 
 
 class _Settler:
@@ -429,7 +383,7 @@ class _Settler:
         self.summary = summary
 
     def article(
-        self, article: dict[str, Any], found: dict[str, _Marks], decision: dict[str, Any] | None
+        self, article: dict[str, Any], found: dict[str, SubmittedAnnotation], decision: dict[str, Any] | None
     ) -> dict[str, Any] | None:
         text, summary = article["text"], self.summary
         marks: dict[str, list[Span]] = {}
@@ -439,7 +393,7 @@ class _Settler:
                 summary.records["text_changed"] += 1
                 summary.text_changed.append(f"article {article['id']} by {annotator}")
                 continue
-            spans = _spans(record.offsets, self.labels)
+            spans = record.spans(self.labels)
             if not all(0 <= s.start < s.end <= len(text) for s in spans):
                 summary.records["offsets_outside_text"] += 1
                 summary.problems.append(
@@ -450,7 +404,7 @@ class _Settler:
             summary.records["used"] += 1
             marks[annotator] = spans
             if record.ground_truth:
-                stamp = (timestamp(record.updated_at), annotator)
+                stamp = (timestamp(record.updated), annotator)
                 ground_truth = max(ground_truth, stamp) if ground_truth else stamp
         decision = self._valid_decision(article, decision)
         if not marks and decision is None:
@@ -650,7 +604,7 @@ def adjudicate_push(
     summary = ReviewPushSummary(title, found.id, studio.project_url(found.id), created)
     summary.articles_in_conflict = len(open_articles)
     there = {} if created else pushed_articles(studio, found.id)
-    marks = _annotators_spans(workspace, open_articles)
+    marks = _annotators_spans(workspace, open_articles, schema.label_names)
     batch: list[dict[str, Any]] = []
     for article in workspace.read_articles():
         settled = open_articles.get(article["id"])
@@ -676,22 +630,19 @@ def adjudicate_push(
 
 
 def _annotators_spans(
-    workspace: Workspace, gold_records: dict[str, dict[str, Any]]
+    workspace: Workspace, gold_records: dict[str, dict[str, Any]], labels: list[str]
 ) -> dict[str, dict[str, list[Span]]]:
-    """Each annotator's spans of the given articles, as gold counted them (submitted, same text)."""
-    found: dict[str, dict[str, tuple[str, list[Span]]]] = defaultdict(dict)
-    for record in workspace.read_annotations():
-        settled = gold_records.get(record.get("article_id"))
-        if settled is None or record.get("annotator") not in settled["annotators"]:
-            continue
-        if record.get("status") != "submitted" or record.get("sha256") != settled["sha256"]:
-            continue
-        spans = [Span(s["start"], s["end"], s["label"]) for s in record["spans"]]
-        earlier = found[record["article_id"]].get(record["annotator"])
-        updated = str(record.get("updated_at") or "")
-        if earlier is None or timestamp(updated) >= timestamp(earlier[0]):
-            found[record["article_id"]][record["annotator"]] = (updated, spans)
-    return {article: {who: spans for who, (_, spans) in by.items()} for article, by in found.items()}
+    """Each annotator's spans of the given articles, as gold counted them (submitted, newest, same text)."""
+    records = (record for record in workspace.read_annotations() if record.get("article_id") in gold_records)
+    found: dict[str, dict[str, list[Span]]] = {}
+    for article_id, by_annotator in collect_submitted(records, labels).by_article.items():
+        settled = gold_records[article_id]
+        found[article_id] = {
+            annotator: record.spans(labels)
+            for annotator, record in by_annotator.items()
+            if annotator in settled["annotators"] and record.sha256 == settled["sha256"]
+        }
+    return found
 
 
 def _review_task(article: dict[str, Any], marks: dict[str, list[Span]], settled: dict[str, Any]) -> dict[str, Any]:

@@ -184,6 +184,10 @@ def test_one_annotator_newest_submitted_annotation(workspace, tmp_path):
     [record] = [json.loads(line) for line in (workspace.training_dir / "ann-01.jsonl").read_text().splitlines()]
     assert [s["text"] for s in record["spans"]] == ["drones"] and summary.cut_tokens == []
     assert export(workspace, "jsonl", source="ann-03").articles == 0  # only a cancelled annotation
+    odd = {**annotation_record(article, "ann-02", []), "spans": [{"start": 0, "end": 3, "label": "vehicle"}]}
+    write_records(workspace.annotations_path, [odd])
+    left = export(workspace, "jsonl", source="ann-02")
+    assert (left.articles, dict(left.records_left_out)) == (0, {"unknown_label": 1})  # counted, not silent
 
 
 def test_cli_errors_are_one_line(workspace, cli, tmp_path):
