@@ -45,7 +45,7 @@ import orjson
 from annotate import __version__
 from annotate.corpus import near_duplicate_key
 from annotate.errors import AnnotateError, ExitCode, Messages
-from annotate.schema import Schema, load_schema
+from annotate.schema import Schema, label_guide_markdown, load_schema
 from annotate.spans import Span
 from annotate.tokens import bio_tags_to_spans, non_overlapping, spans_to_bio_tags, tokenize
 from annotate.workspace import Workspace, json_text, jsonl_writer, read_jsonl
@@ -832,16 +832,7 @@ def _card_body(
         + " | ".join(str(summary.spans[label]) for label in schema.label_names)
         + f" | {sum(summary.annotations_per_split.values())} |"
     )
-    lines += ["", "## Label guide", ""]
-    for label in schema.labels:
-        lines.append(f"### {label.name}" + (f" (ACE: {label.ace_role})" if label.ace_role else ""))
-        lines += ["", label.definition, ""]
-        lines += [f"- {note}" for note in label.notes]
-        if label.positive_examples:
-            lines.append("- Examples: " + "; ".join(f"“{e}”" for e in label.positive_examples))
-        if label.negative_examples:
-            lines.append("- Not this label: " + "; ".join(f"“{e}”" for e in label.negative_examples))
-        lines.append("")
+    lines += ["", "## Label guide", *label_guide_markdown(schema, level=3, keys=False), ""]
     lines += _agreement_section(figures)
     lines += _settling_section(summary, gold)
     entries = ("\n" + changelog.removeprefix("# Changelog\n").strip()).replace("\n## ", "\n### ")

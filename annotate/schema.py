@@ -249,12 +249,21 @@ def guidelines_markdown(schema: Schema) -> str:
     lines += [
         f"| {label.name} | `{label.hotkey}` | `{label.color}` | {_md(label.definition)} |" for label in schema.labels
     ]
+    return "\n".join(lines + label_guide_markdown(schema, level=2)) + "\n"
+
+
+def label_guide_markdown(schema: Schema, level: int, keys: bool = True) -> list[str]:
+    """Each label's section, as Markdown lines: definition, (key and colour,) ACE 2005 role, notes and
+    examples. The annotators' guidelines and the dataset card's label guide both show it; the card
+    leaves out ``keys`` (how to annotate), which matter only in Label Studio."""
+    lines: list[str] = []
     for label in schema.labels:
-        lines += ["", f"## {label.name}", "", f"**Definition.** {_md(label.definition)}", ""]
-        facts = [f"**Key:** `{label.hotkey}`", f"**Colour:** `{label.color}`"]
+        lines += ["", f"{'#' * level} {label.name}", "", f"**Definition.** {_md(label.definition)}", ""]
+        facts = [f"**Key:** `{label.hotkey}`", f"**Colour:** `{label.color}`"] if keys else []
         if label.ace_role:
             facts.append(f"**ACE 2005 role:** {_md(label.ace_role)}")
-        lines += [" · ".join(facts)]
+        if facts:
+            lines += [" · ".join(facts)]
         for heading, items in (
             ("Notes", label.notes),
             ("Mark, for example", label.positive_examples),
@@ -262,7 +271,7 @@ def guidelines_markdown(schema: Schema) -> str:
         ):
             if items:
                 lines += ["", f"**{heading}**", ""] + [f"- {_md(item)}" for item in items]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def guidelines_html(schema: Schema) -> str:
