@@ -23,7 +23,7 @@ from typing import Any
 
 from annotate import studio as studio_stage
 from annotate.errors import AnnotateError
-from annotate.pull import DEFAULT_BATCH_SIZE, export_batches
+from annotate.pull import DEFAULT_BATCH_SIZE, exported_tasks
 from annotate.workspace import open_workspace
 
 EXPORT = Path(__file__).resolve().parent.parent / "corpus" / "simulated" / "label-studio-export.json"
@@ -65,8 +65,8 @@ def annotated(studio: studio_stage.Studio, project_id: int, task_ids: list[int])
     """(task id, user id) of every annotation already on the tasks, skipped ones included (the
     annotations list endpoint leaves those out; the export does not)."""
     done = set()
-    for body in export_batches(studio, project_id, task_ids, DEFAULT_BATCH_SIZE):
-        for task in json.loads(body):
+    for tasks in exported_tasks(studio, project_id, task_ids, DEFAULT_BATCH_SIZE):
+        for task in tasks:
             for annotation in task["annotations"]:
                 user = annotation["completed_by"]
                 done.add((task["id"], user["id"] if isinstance(user, dict) else user))
