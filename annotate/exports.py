@@ -19,14 +19,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from annotate.errors import AnnotateError, ExitCode, Messages
-from annotate.imports import collect_submitted
+from annotate.imports import LISTED, collect_submitted
 from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.tokens import non_overlapping, spans_to_bio_tags, split_tokens_at_spans, tokenize
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
 GOLD = "gold"
-LISTED = 1000  # per-span report lines kept in the summary; the rest are counted
 
 
 @dataclass
