@@ -42,6 +42,8 @@ from annotate import schema as schema_stage
 from annotate import status as status_stage
 from annotate import studio as studio_stage
 from annotate import tasks as tasks_stage
+from annotate.agreement import format as agreement_format
+from annotate.agreement.format import figure_text
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import load_schema
 from annotate.workspace import init_workspace, json_text, open_workspace
@@ -410,17 +412,8 @@ def prelabel_score(
     )
     rows = [*figures["per_label"].items(), ("all (micro)", figures["micro"])]
     for label, row in rows:
-        table.add_row(label, *(_figure(row[key]) for key in ("precision", "recall", "f1", "tp", "fp", "fn")))
+        table.add_row(label, *(figure_text(row[key]) for key in ("precision", "recall", "f1", "tp", "fp", "fn")))
     out.print(table)
-
-
-def _figure(value: float | int | dict | None) -> str:
-    """A figure for a table: 3 decimals, ``n/a`` when undefined (``{"value": None, ...}`` too)."""
-    if isinstance(value, dict):
-        value = value.get("value")
-    if value is None:
-        return "n/a"
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 # -- tasks ------------------------------------------------------------------------------------------
@@ -674,7 +667,7 @@ def _print_status_report(figures: dict[str, Any]) -> None:
     for row in figures["annotators"]:
         people.add_row(
             row["annotator"], str(row["submitted"]), str(row["skipped"]), str(row["remaining"]),
-            _figure(row["median_lead_time"]), _figure(row["spans_per_article"]),
+            figure_text(row["median_lead_time"]), figure_text(row["spans_per_article"]),
         )  # fmt: skip
     if figures["annotators"]:
         out.print(people)
@@ -694,7 +687,7 @@ def _print_status_report(figures: dict[str, Any]) -> None:
         )
         for label, row in [*accepted["per_label"].items(), ("all", accepted["all"])]:
             table.add_row(
-                label, *(_figure(row[key]) for key in ("predicted", "kept", "changed", "deleted", "acceptance"))
+                label, *(figure_text(row[key]) for key in ("predicted", "kept", "changed", "deleted", "acceptance"))
             )
         out.print(table)
     waiting = figures["waiting"]
@@ -844,84 +837,28 @@ def agreement_command(
 def _print_agreement(figures: dict) -> None:
     records = figures["records"]
     excluded = ", ".join(f"{reason} {count}" for reason, count in records["excluded"].items() if count) or "none"
-    names = ", ".join(f"{a['name']} ({a['articles']})" for a in figures["annotators"]) or "none"
     typer.echo(
         (f"Round '{figures['round']}': " if figures.get("round") else "")
-        + f"{figures['documents']} article(s) with two or more annotators; annotators (articles): {names}. "
+        + f"{figures['documents']} article(s) with two or more annotators; "
+        f"annotators: {agreement_format.annotators_text(figures)}. "
         f"Records read {records['read']}, left out: {excluded}; "
         f"articles with one annotator: {records['articles_with_one_annotator']}."
     )
-    span, unitizing, token = figures["span_f1"], figures["unitizing_alpha"], figures["token"]
-    table = figure_table(
-        "Span agreement (F1 pooled over annotator pairs; alpha_U)", ("label", "strict F1", "overlap F1", "alpha_U")
-    )
-    table.add_row(
-        "all", *(_figure(f) for f in (span["strict"]["micro"], span["overlap"]["micro"], unitizing["overall"]))
-    )
-    table.add_row("95% interval", *(_interval(f["ci95"]) for f in (span["strict"], span["overlap"], unitizing)))
-    for label in figures["labels"]:
-        rows = (span["strict"]["per_label"][label], span["overlap"]["per_label"][label], unitizing["per_label"][label])
-        table.add_row(label, *(_figure(f) for f in rows))
-    out.print(table)
-    pairs = figure_table(
-        "Annotator pairs", ("a", "b", "articles", "strict F1", "overlap F1", "Cohen's kappa (tokens)"), names=2
-    )
-    kappas = {(k["a"], k["b"]): k for k in token["cohen_kappa"]["pairs"]}
-    for strict, overlap in zip(span["strict"]["pairs"], span["overlap"]["pairs"], strict=True):
-        kappa = kappas.get((strict["a"], strict["b"]), {"value": None})
-        pairs.add_row(
-            strict["a"], strict["b"], str(strict["articles"]), *(_figure(f) for f in (strict, overlap, kappa))
-        )
-    out.print(pairs)
-    fleiss, alpha, labelled = token["fleiss_kappa"], token["krippendorff_alpha"], token["krippendorff_alpha_labelled"]
-    typer.echo(
-        f"Tokens: {token['tokens']} ({token['labelled_tokens']} labelled by someone). "
-        f"Fleiss' kappa {_figure(fleiss)} ({fleiss['raters']} annotators, {fleiss['articles']} articles); "
-        f"Krippendorff's alpha {_figure(alpha)} {_interval(alpha['ci95'])}, "
-        f"on labelled tokens {_figure(labelled)} {_interval(labelled['ci95'])}."
-    )
-    _print_disagreements(figures["disagreements"])
-
-
-def _print_disagreements(disagreements: dict) -> None:
-    classes = agreement_stage.CLASSES
-    table = figure_table(
-        "Each annotator's spans as each other annotator saw them",
-        ("annotator", "articles", "spans", "strict", "overlap", "matched", "label", "boundary", "both", "miss"),
-        caption="both: another label and another extent; miss: nothing overlapping",
-    )
-    for row in disagreements["per_annotator"]:
-        figures = (_figure(row["strict_f1"]), _figure(row["overlap_f1"]))
-        table.add_row(
-            row["annotator"], str(row["articles"]), str(row["spans"]), *figures, *(str(row[c]) for c in classes)
-        )
-    table.add_row("all", "", "", "", "", *(str(disagreements[c]) for c in classes))
-    out.print(table)
-    confusion = disagreements["confusion"]
-    matrix = figure_table(
-        "Labels given to the same extent (rows: one annotator; columns: another)", ("", *confusion["columns"])
-    )
-    for label, row in zip(confusion["rows"], confusion["matrix"], strict=True):
-        matrix.add_row(label, *(str(count) for count in row))
-    out.print(matrix)
+    _print_table(agreement_format.span_table(figures))
+    _print_table(agreement_format.pair_table(figures))
+    typer.echo(agreement_format.token_text(figures["token"]))
+    disagreements = figures["disagreements"]
+    _print_table(agreement_format.judgement_table(disagreements))
+    _print_table(agreement_format.confusion_table(disagreements))
     if disagreements["lowest_articles"]:
-        lowest = figure_table(
-            "Articles with the lowest agreement", ("article", "title", "spans", "strict", "overlap", "alpha_U"), names=2
-        )
-        for row in disagreements["lowest_articles"]:
-            figures = (_figure(row[key]) for key in ("strict_f1", "overlap_f1", "unitizing_alpha"))
-            lowest.add_row(row["article_id"], _shorten(row["title"], 18), str(row["spans"]), *figures)
-        out.print(lowest)
+        _print_table(agreement_format.lowest_table(disagreements))
 
 
-def _shorten(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _interval(interval: dict) -> str:
-    if interval.get("low") is None:
-        return f"(no interval: {interval['reason']})"
-    return f"[{interval['low']:.3f}, {interval['high']:.3f}]"
+def _print_table(table: agreement_format.Table) -> None:
+    shown = figure_table(table.title, table.columns, names=table.names, caption=table.caption)
+    for row in table.rows:
+        shown.add_row(*row)
+    out.print(shown)
 
 
 # -- gold and adjudication --------------------------------------------------------------------------
@@ -1191,11 +1128,8 @@ def diff_command(
         f"{spans['relabelled']} (in added articles {spans['in_added_articles']}, in removed articles "
         f"{spans['in_removed_articles']}); split moves {moves['count']}."
     )
-    for name, figures in (("before", changes["agreement"]["before"]), ("after", changes["agreement"]["after"])):
-        typer.echo(
-            f"Agreement {name}: strict F1 {_figure(figures['strict_f1'])} {_interval(figures['strict_f1']['ci95'])}, "
-            f"alpha_U {_figure(figures['unitizing_alpha'])} {_interval(figures['unitizing_alpha']['ci95'])}."
-        )
+    for name in ("before", "after"):
+        typer.echo(f"Agreement {name}: {agreement_format.headline_text(changes['agreement'][name])}.")
 
 
 # -- training-data exports --------------------------------------------------------------------------

@@ -208,7 +208,7 @@ def test_krippendorff_alpha_counts_units_a_chunk_at_a_time(monkeypatch):
     data = rng.integers(0, 5, size=(3, 1000)).astype(float)
     data[rng.random(data.shape) < 0.2] = np.nan
     whole = krippendorff_alpha(data, "ordinal")
-    monkeypatch.setattr(agreement, "_CHUNK", 7)
+    monkeypatch.setattr(agreement.stats, "_CHUNK", 7)
     assert krippendorff_alpha(data, "ordinal") == pytest.approx(whole, abs=1e-12)
     assert whole == pytest.approx(krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal"))
 
@@ -826,7 +826,7 @@ def test_the_bootstrap_resamples_whole_articles():
         record("q", "b", [(9, 12, "weapon")]),
     ]
     measures = agreement.measure(corpus, records, LABELS)
-    columns = agreement._article_columns(measures)
+    columns = measures.columns
     assert columns["strict"].tolist() == [2.0, 0.0] and columns["sizes"].tolist() == [4.0, 2.0]  # matches, spans
     interval = agreement.bootstrap(measures, 400, 3)["span_f1.strict"]
     assert interval["low"] == 0.0 and interval["high"] == 1.0  # {q, q} and {p, p}
