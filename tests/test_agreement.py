@@ -924,3 +924,45 @@ def test_agreement_with_one_annotator_prints_nulls_and_exits_0(cli, annotated):
 def test_agreement_refuses_a_negative_number_of_resamples(cli, annotated):
     result = cli("agreement", "--resamples", -1, workspace=annotated)
     assert result.exit_code == 2
+
+
+# =================================================================================================
+# The one formatter (terminal and dataset card)
+# =================================================================================================
+
+
+def test_figures_and_intervals_read_the_same_everywhere():
+    from annotate.agreement.format import figure_text, interval_text, with_interval
+
+    assert figure_text(0.75) == "0.750" and figure_text(12) == "12" and figure_text(None) == "n/a"
+    assert figure_text({"value": 0.12345, "matches": 3}) == "0.123"
+    assert figure_text({"value": None, "reason": "nobody marked a span"}) == "n/a"
+    assert interval_text({"low": 0.1, "high": 0.25, "resamples": 9}) == "[0.100, 0.250]"
+    assert interval_text({"low": None, "high": None, "reason": "the bootstrap is off"}) == (
+        "(no interval: the bootstrap is off)"
+    )
+    assert with_interval({"value": 0.5}, {"low": 0.4, "high": 0.6}) == "0.500 [0.400, 0.600]"
+
+
+def test_the_report_tables_carry_the_reports_figures(cli, annotated):
+    from annotate.agreement import format as fmt
+
+    figures = json.loads(cli("agreement", "--json", "--resamples", 50, workspace=annotated).stdout)
+    strict, unitizing = figures["span_f1"]["strict"], figures["unitizing_alpha"]
+    table = fmt.span_table(figures)
+    assert [row[0] for row in table.rows] == ["all", *LABELS]
+    low, high = strict["ci95"]["low"], strict["ci95"]["high"]
+    assert table.rows[0][1] == f"{strict['micro']['value']:.3f} [{low:.3f}, {high:.3f}]"
+    assert table.rows[1][3] == f"{unitizing['per_label']['actor']['value']:.3f}"
+    markdown = fmt.markdown_table(table)
+    assert markdown[0] == "| label | strict span F1 | overlap span F1 | Krippendorff's alpha_U |"
+    assert markdown[1] == "|---|---|---|---|" and markdown[2].startswith(f"| all | {table.rows[0][1]} |")
+    pairs = fmt.pair_table(figures)
+    assert [row[:2] for row in pairs.rows] == [("ann-01", "ann-02"), ("ann-01", "ann-03"), ("ann-02", "ann-03")]
+    judged = fmt.judgement_table(figures["disagreements"])
+    assert judged.rows[-1][5:] == tuple(str(figures["disagreements"][c]) for c in agreement.CLASSES)
+    headline = agreement.headline(figures)
+    assert fmt.headline_text(headline) == (
+        f"strict span F1 {fmt.with_interval(strict['micro'], strict['ci95'])}, "
+        f"alpha_U {fmt.with_interval(unitizing['overall'], unitizing['ci95'])}"
+    )
