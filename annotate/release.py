@@ -47,7 +47,14 @@ from annotate.corpus import near_duplicate_key
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import Schema, label_guide_markdown, load_schema
 from annotate.spans import Span
-from annotate.tokens import bio_tags_to_spans, non_overlapping, spans_to_bio_tags, tokenize
+from annotate.tokens import (  # noqa: F401 -- re-exported: the offset <-> tag conversion used to live here
+    NO_LABEL,
+    NOT_ON_TOKEN_BOUNDARIES,
+    OVERLAPS,
+    ner_tags_to_spans,
+    spans_to_ner_tags,
+    tokenize,
+)
 from annotate.workspace import Workspace, json_text, jsonl_writer, read_jsonl
 
 SPLITS = ("train", "validation", "test")
@@ -55,9 +62,6 @@ CONFIGS = ("gold", "annotations")
 DEFAULT_RATIOS = (0.8, 0.1, 0.1)
 CARD, MANIFEST, CHANGELOG, SPLITS_FILE = "README.md", "manifest.json", "CHANGELOG.md", "splits.jsonl"
 HF_TOKEN_ENV = "HF_TOKEN"
-NO_LABEL = -1  # ClassLabel's "no label": tokens of a span that BIO tags cannot hold
-NOT_ON_TOKEN_BOUNDARIES = "not on token boundaries"
-OVERLAPS = "overlaps another gold span"
 SETTLED_KINDS = ("unanimous", "majority", "adjudicated", "ground_truth", "single")
 _VERSION = re.compile(r"(\d+)\.(\d+)\.(\d+)")
 # One fixed identity for every release commit and tag, so no user's name or e-mail enters the history.
@@ -106,65 +110,6 @@ def features(schema: Schema) -> dict[str, Any]:
         }
     )
     return {"gold": gold, "annotations": annotations}
-
-
-# -- spans <-> ner_tags ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Misaligned:
-    """A gold span BIO tags cannot hold: kept in ``spans``, its tokens -1 in ``ner_tags``."""
-
-    article_id: str
-    start: int
-    end: int
-    label: str
-    text: str
-    reason: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "article_id": self.article_id,
-            "start": self.start,
-            "end": self.end,
-            "label": self.label,
-            "text": self.text,
-            "reason": self.reason,
-        }
-
-
-def spans_to_ner_tags(
-    tokens: Sequence[tuple[int, int]], spans: Iterable[Span], tag_names: Sequence[str]
-) -> tuple[list[int], list[tuple[Span, str]]]:
-    """Tag ids per token, and the spans that could not be tagged with the reason.
-
-    A span is tagged when it starts on a token start, ends on a token end and overlaps no span kept
-    before it (spans taken by start, then longest first); the tokens any other span touches get
-    ``NO_LABEL`` -- never a shifted span.
-    """
-    spans = list(spans)
-    starts = {start for start, _ in tokens}
-    ends = {end for _, end in tokens}
-    aligned = [span for span in spans if span.start in starts and span.end in ends]
-    kept = non_overlapping(aligned)
-    taggable, tagged = set(aligned), set(kept)
-    refused = sorted(
-        [(span, NOT_ON_TOKEN_BOUNDARIES) for span in spans if span not in taggable]
-        + [(span, OVERLAPS) for span in aligned if span not in tagged]
-    )
-    index = {name: number for number, name in enumerate(tag_names)}
-    tags = [index[tag] for tag in spans_to_bio_tags(tokens, kept)]
-    for span, _ in refused:
-        for position, (start, end) in enumerate(tokens):
-            if start < span.end and span.start < end:
-                tags[position] = NO_LABEL
-    return tags, refused
-
-
-def ner_tags_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[int], tag_names: Sequence[str]) -> list[Span]:
-    """The spans BIO tag ids describe (``NO_LABEL`` tokens read as outside)."""
-    names = [tag_names[tag] if tag != NO_LABEL else "O" for tag in tags]
-    return bio_tags_to_spans(tokens, names)
 
 
 # -- splits ------------------------------------------------------------------------------------------
@@ -516,6 +461,28 @@ def _gold_row(article: dict[str, Any], record: dict[str, Any], split: str, tag_n
 def _span(span: dict[str, Any]) -> dict[str, Any]:
     """The published form of a span: offsets, label and text only (no support: pseudonyms stay per config)."""
     return {"start": span["start"], "end": span["end"], "label": span["label"], "text": span["text"]}
+
+
+@dataclass(frozen=True)
+class Misaligned:
+    """A gold span BIO tags cannot hold: kept in ``spans``, its tokens -1 in ``ner_tags``."""
+
+    article_id: str
+    start: int
+    end: int
+    label: str
+    text: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "text": self.text,
+            "reason": self.reason,
+        }
 
 
 ProgressCallback = Callable[[int], None]
