@@ -21,6 +21,10 @@ The rule for spans that miss token boundaries: **a token carries a span's label 
 any of its characters** (a span on "drone" inside the token "drones" labels "drones"). When spans of different
 labels from one annotator share a token, the span that starts first wins, then the longer one, then
 the one given first.
+
+A released dataset's ``ner_tags`` (``spans_to_ner_tags``) follow a stricter rule: a span that does not start
+and end on token boundaries, or that overlaps another, is not tagged at all -- its tokens get ``NO_LABEL``
+and the span is reported, never shifted.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ import numpy as np
 from annotate.spans import Span
 
 OUTSIDE = "O"
+NO_LABEL = -1  # ClassLabel's "no label": tokens of a span that BIO tags cannot hold
+NOT_ON_TOKEN_BOUNDARIES = "not on token boundaries"
+OVERLAPS = "overlaps another gold span"
 
 # Character classes of the rule.
 _SPACE, _PUNCT, _OTHER = 0, 1, 2
@@ -204,6 +211,40 @@ def bio_tags_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[str]) ->
             runs.append([start, end, label])
             open_run = True
     return [Span(*run) for run in runs]
+
+
+def spans_to_ner_tags(
+    tokens: Sequence[tuple[int, int]], spans: Iterable[Span], tag_names: Sequence[str]
+) -> tuple[list[int], list[tuple[Span, str]]]:
+    """Tag ids per token, and the spans that could not be tagged with the reason.
+
+    A span is tagged when it starts on a token start, ends on a token end and overlaps no span kept
+    before it (spans taken by start, then longest first); the tokens any other span touches get
+    ``NO_LABEL`` -- never a shifted span.
+    """
+    spans = list(spans)
+    starts = {start for start, _ in tokens}
+    ends = {end for _, end in tokens}
+    aligned = [span for span in spans if span.start in starts and span.end in ends]
+    kept = non_overlapping(aligned)
+    taggable, tagged = set(aligned), set(kept)
+    refused = sorted(
+        [(span, NOT_ON_TOKEN_BOUNDARIES) for span in spans if span not in taggable]
+        + [(span, OVERLAPS) for span in aligned if span not in tagged]
+    )
+    index = {name: number for number, name in enumerate(tag_names)}
+    tags = [index[tag] for tag in spans_to_bio_tags(tokens, kept)]
+    for span, _ in refused:
+        for position, (start, end) in enumerate(tokens):
+            if start < span.end and span.start < end:
+                tags[position] = NO_LABEL
+    return tags, refused
+
+
+def ner_tags_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[int], tag_names: Sequence[str]) -> list[Span]:
+    """The spans BIO tag ids describe (``NO_LABEL`` tokens read as outside)."""
+    names = [tag_names[tag] if tag != NO_LABEL else OUTSIDE for tag in tags]
+    return bio_tags_to_spans(tokens, names)
 
 
 def _owners(tokens: Sequence[tuple[int, int]], spans: Iterable[Span]) -> tuple[np.ndarray, list[Span]]:

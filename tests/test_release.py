@@ -18,8 +18,6 @@ import orjson
 import pyarrow.parquet as pq
 import pytest
 import yaml
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from annotate import agreement, corpus, gold, release
 from annotate.errors import AnnotateError
@@ -470,52 +468,6 @@ def test_a_span_off_token_boundaries_is_kept_reported_and_minus_one(workspace, t
     manifest = json.loads((workspace.release_dir / "manifest.json").read_text())
     assert manifest["counts"]["misaligned_spans"] == {"not on token boundaries": 1}
     assert "“Kabul” (16-21)" in (workspace.release_dir / "README.md").read_text()
-
-
-def test_overlapping_gold_spans_are_kept_and_marked_not_tagged():
-    tokens = tokenize("three US troops died")
-    spans = [Span(0, 15, "casualty"), Span(6, 8, "actor")]
-    tags, refused = release.spans_to_ner_tags(tokens, spans, load_schema_tags())
-    assert refused == [(Span(6, 8, "actor"), release.OVERLAPS)]
-    assert tags[1] == -1 and tags[0] != -1
-
-
-def load_schema_tags():
-    return load_schema(REPO / "schemas" / "conflict-spans.yaml").bio_tags
-
-
-@st.composite
-def text_and_aligned_spans(draw):
-    words = draw(
-        st.lists(
-            st.sampled_from(["Taliban", "fighters", "AK-47", "Kabul", ",", "drone", "é", "🔥", "3"]),
-            min_size=1,
-            max_size=25,
-        )
-    )
-    text = " ".join(words)
-    tokens = tokenize(text)
-    labels = ["actor", "weapon", "casualty", "location"]
-    spans, position = [], 0
-    while position < len(tokens):
-        position += draw(st.integers(0, 3))
-        if position >= len(tokens):
-            break
-        length = draw(st.integers(1, 3))
-        last = min(position + length, len(tokens)) - 1
-        spans.append(Span(tokens[position][0], tokens[last][1], draw(st.sampled_from(labels))))
-        position = last + 1
-    return tokens, spans
-
-
-@settings(max_examples=300, deadline=None)
-@given(text_and_aligned_spans())
-def test_aligned_spans_round_trip_through_ner_tags_exactly(case):
-    tokens, spans = case
-    tag_names = load_schema_tags()
-    tags, refused = release.spans_to_ner_tags(tokens, spans, tag_names)
-    assert refused == []
-    assert release.ner_tags_to_spans(tokens, tags, tag_names) == spans
 
 
 # -- the Hub (faked at its HTTP boundary) and what must never be published ---------------------------------

@@ -9,17 +9,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.tokens import (
+    OVERLAPS,
     bio_tags_to_spans,
+    ner_tags_to_spans,
     spans_to_bio_tags,
+    spans_to_ner_tags,
     spans_to_token_codes,
     spans_to_token_labels,
     tokenize,
     tokenize_batch,
 )
 
-from .conftest import BUNDLED, SEED
+from .conftest import BUNDLED, REPO, SEED
 
 pre_tokenizers = pytest.importorskip("tokenizers.pre_tokenizers")
 
@@ -142,3 +146,52 @@ def test_the_array_form_marks_owners_and_outside():
         np.array([0, 5, 10]), np.array([4, 9, 14]), np.array([6, 0]), np.array([12, 2]), np.array([3, 1]), outside=9
     )
     assert codes.tolist() == [1, 3, 3] and owner.tolist() == [1, 0, 0]
+
+
+# -- the ner_tags of a release: spans BIO tags cannot hold are refused, never shifted ---------------------
+
+
+def test_overlapping_gold_spans_are_kept_and_marked_not_tagged():
+    tokens = tokenize("three US troops died")
+    spans = [Span(0, 15, "casualty"), Span(6, 8, "actor")]
+    tags, refused = spans_to_ner_tags(tokens, spans, load_schema_tags())
+    assert refused == [(Span(6, 8, "actor"), OVERLAPS)]
+    assert tags[1] == -1 and tags[0] != -1
+
+
+def load_schema_tags():
+    return load_schema(REPO / "schemas" / "conflict-spans.yaml").bio_tags
+
+
+@st.composite
+def text_and_aligned_spans(draw):
+    words = draw(
+        st.lists(
+            st.sampled_from(["Taliban", "fighters", "AK-47", "Kabul", ",", "drone", "é", "🔥", "3"]),
+            min_size=1,
+            max_size=25,
+        )
+    )
+    text = " ".join(words)
+    tokens = tokenize(text)
+    labels = ["actor", "weapon", "casualty", "location"]
+    spans, position = [], 0
+    while position < len(tokens):
+        position += draw(st.integers(0, 3))
+        if position >= len(tokens):
+            break
+        length = draw(st.integers(1, 3))
+        last = min(position + length, len(tokens)) - 1
+        spans.append(Span(tokens[position][0], tokens[last][1], draw(st.sampled_from(labels))))
+        position = last + 1
+    return tokens, spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_and_aligned_spans())
+def test_aligned_spans_round_trip_through_ner_tags_exactly(case):
+    tokens, spans = case
+    tag_names = load_schema_tags()
+    tags, refused = spans_to_ner_tags(tokens, spans, tag_names)
+    assert refused == []
+    assert ner_tags_to_spans(tokens, tags, tag_names) == spans
