@@ -963,6 +963,7 @@ def test_the_report_tables_carry_the_reports_figures(cli, annotated):
     assert judged.rows[-1][5:] == tuple(str(figures["disagreements"][c]) for c in agreement.CLASSES)
     headline = agreement.headline(figures)
     assert fmt.headline_text(headline) == (
-        f"strict span F1 {fmt.with_interval(strict['micro'], strict['ci95'])}, "
-        f"alpha_U {fmt.with_interval(unitizing['overall'], unitizing['ci95'])}"
+        f"strict span F1 is {fmt.with_interval(strict['micro'], strict['ci95'])} "
+        f"and alpha_U {fmt.with_interval(unitizing['overall'], unitizing['ci95'])}"
     )
+    assert fmt.headline_figures(headline) == f"{strict['micro']['value']:.3f} / {unitizing['overall']['value']:.3f}"

@@ -46,12 +46,12 @@ def with_interval(figure: Figure | float | None, interval: Interval) -> str:
     return f"{figure_text(figure)} {interval_text(interval)}"
 
 
-def headline_text(headline: Headline, separator: str = ", ") -> str:
-    """``strict span F1 0.756 [0.728, 0.785], alpha_U 0.838 [...]``: the two figures a release states."""
+def headline_text(headline: Headline) -> str:
+    """``strict span F1 is 0.756 [0.728, 0.785] and alpha_U 0.838 [...]``: the two figures a release states."""
     strict, unitizing = headline["strict_f1"], headline["unitizing_alpha"]
     return (
-        f"strict span F1 {with_interval(strict, strict['ci95'])}{separator}"
-        f"alpha_U {with_interval(unitizing, unitizing['ci95'])}"
+        f"strict span F1 is {with_interval(strict, strict['ci95'])} "
+        f"and alpha_U {with_interval(unitizing, unitizing['ci95'])}"
     )
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from annotate.agreement.batches import Measures, figures_of_sums, measure
 from annotate.agreement.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap
-from annotate.agreement.shape import CLASSES, Figure, Headline, Interval, Report, Summary
+from annotate.agreement.shape import CLASSES, Figure, FigureWithInterval, Headline, Interval, Report, Summary
 from annotate.agreement.stats import fleiss_from_sums, kappa_of_table
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import load_schema
@@ -266,6 +266,11 @@ def headline(figures: Report | Summary) -> Headline:
     span, unitizing = figures["span_f1"], figures["unitizing_alpha"]
     return {
         "documents": figures["documents"],
-        "strict_f1": {"value": span["strict"]["micro"].get("value"), "ci95": span["strict"]["ci95"]},
-        "unitizing_alpha": {"value": unitizing["overall"].get("value"), "ci95": unitizing["ci95"]},
+        "strict_f1": value_and_interval(span["strict"]["micro"], span["strict"]["ci95"]),
+        "unitizing_alpha": value_and_interval(unitizing["overall"], unitizing["ci95"]),
     }
+
+
+def value_and_interval(figure: Figure, interval: Interval) -> FigureWithInterval:
+    """A figure's value beside its interval, as the manifest and the headline carry it."""
+    return {"value": figure.get("value"), "ci95": interval}

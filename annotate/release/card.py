@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from annotate import __version__
+from annotate.agreement import format as agreement_format
+from annotate.agreement.shape import Headline, Report
 from annotate.release import hf_compat
 from annotate.release.dataset import data_path, features, published_annotations
 from annotate.release.sources import CorpusIndex, GoldIndex
@@ -30,7 +32,7 @@ SETTLED_KINDS = ("unanimous", "majority", "adjudicated", "ground_truth", "single
 
 def agreement_figures(
     workspace: Workspace, schema: Schema, assignment: SplitAssignment, corpus: CorpusIndex
-) -> dict[str, Any]:
+) -> Report:
     """The agreement report over exactly the annotations the ``annotations`` config publishes."""
     from annotate import agreement
 
@@ -39,18 +41,12 @@ def agreement_figures(
     return {"schema": schema.id, **agreement.summarise(measures, agreement.bootstrap(measures))}
 
 
-def agreement_of_all_annotated(workspace: Workspace) -> dict[str, Any]:
+def agreement_of_all_annotated(workspace: Workspace) -> Headline:
     """Headline agreement over every annotated article, held-back ones included: the articles held back
     are where annotators disagreed, so the published articles' figures alone flatter the project."""
     from annotate import agreement
 
-    figures = agreement.report(workspace)
-    span, unitizing = figures["span_f1"], figures["unitizing_alpha"]
-    return {
-        "documents": figures["documents"],
-        "strict_f1": {"value": span["strict"]["micro"].get("value"), "ci95": span["strict"]["ci95"]},
-        "unitizing_alpha": {"value": unitizing["overall"].get("value"), "ci95": unitizing["ci95"]},
-    }
+    return agreement.headline(agreement.report(workspace))
 
 
 # -- the card --------------------------------------------------------------------------------------
@@ -97,15 +93,6 @@ def _size_category(count: int) -> str:
         if count < bound:
             return name
     return "1M<n<10M"
-
-
-def _figure(figure: dict[str, Any] | None) -> str:
-    value = (figure or {}).get("value")
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def _interval(interval: dict[str, Any]) -> str:
-    return "n/a" if interval.get("low") is None else f"[{interval['low']:.3f}, {interval['high']:.3f}]"
 
 
 def _card_body(
@@ -179,33 +166,18 @@ def _card_body(
     return "\n".join(lines) + "\n"
 
 
-def _agreement_section(figures: dict[str, Any]) -> list[str]:
-    span, unitizing, token = figures["span_f1"], figures["unitizing_alpha"], figures["token"]
-    names = ", ".join(f"{a['name']} ({a['articles']} articles)" for a in figures["annotators"]) or "none"
+def _agreement_section(figures: Report) -> list[str]:
+    ci95 = figures["span_f1"]["strict"]["ci95"]
     lines = [
         "## Inter-annotator agreement",
         "",
         f"Over the published annotations: {figures['documents']} article(s) with two or more annotators; "
-        f"annotators: {names}. 95% intervals from a cluster bootstrap over articles "
-        f"({span['strict']['ci95'].get('resamples', 0)} resamples).",
+        f"annotators: {agreement_format.annotators_text(figures)}. 95% intervals from a cluster bootstrap over "
+        f"articles ({ci95.get('resamples', 0)} resamples).",
         "",
-        "| label | strict span F1 | overlap span F1 | Krippendorff's alpha_U |",
-        "|---|---|---|---|",
-        f"| all | {_figure(span['strict']['micro'])} {_interval(span['strict']['ci95'])} | "
-        f"{_figure(span['overlap']['micro'])} {_interval(span['overlap']['ci95'])} | "
-        f"{_figure(unitizing['overall'])} {_interval(unitizing['ci95'])} |",
-    ]
-    for label in figures["labels"]:
-        lines.append(
-            f"| {label} | {_figure(span['strict']['per_label'][label])} | "
-            f"{_figure(span['overlap']['per_label'][label])} | {_figure(unitizing['per_label'][label])} |"
-        )
-    alpha, labelled = token["krippendorff_alpha"], token["krippendorff_alpha_labelled"]
-    lines += [
+        *agreement_format.markdown_table(agreement_format.span_table(figures)),
         "",
-        f"Token level ({token['tokens']} tokens, {token['labelled_tokens']} labelled by someone): Krippendorff's "
-        f"alpha {_figure(alpha)} {_interval(alpha['ci95'])}; over labelled tokens {_figure(labelled)} "
-        f"{_interval(labelled['ci95'])}; Fleiss' kappa {_figure(token['fleiss_kappa'])}.",
+        agreement_format.token_text(figures["token"]),
         "",
     ]
     whole = figures.get("all_annotated")
@@ -213,8 +185,7 @@ def _agreement_section(figures: dict[str, Any]) -> list[str]:
         lines += [
             "The articles held back with open conflicts are not in these figures, and they are where the "
             f"annotators disagreed: over all {whole['documents']} annotated articles, held-back ones included, "
-            f"strict span F1 is {_figure(whole['strict_f1'])} {_interval(whole['strict_f1']['ci95'])} and "
-            f"alpha_U {_figure(whole['unitizing_alpha'])} {_interval(whole['unitizing_alpha']['ci95'])}.",
+            f"{agreement_format.headline_text(whole)}.",
             "",
         ]
     return lines
@@ -285,8 +256,8 @@ def changelog_entry(version: str, previous: str | None, changes: dict[str, Any],
     before, after = changes["agreement"]["before"], changes["agreement"]["after"]
     lines.append(
         "- Agreement (strict span F1 / alpha_U): "
-        + (f"before {_figure(before['strict_f1'])} / {_figure(before['unitizing_alpha'])}, " if before else "")
-        + f"now {_figure(after['strict_f1'])} / {_figure(after['unitizing_alpha'])}."
+        + (f"before {agreement_format.headline_figures(before)}, " if before else "")
+        + f"now {agreement_format.headline_figures(after)}."
     )
     held = len(summary.held_back)
     lines.append(

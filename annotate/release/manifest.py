@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from annotate import __version__
+from annotate.agreement.report import value_and_interval
 from annotate.release.dataset import CONFIGS
 from annotate.release.splits import SPLITS, SPLITS_FILE
 from annotate.release.summary import ReleaseSummary
@@ -99,13 +100,10 @@ def build_manifest(
         "agreement": {
             **({"all_annotated_articles": figures["all_annotated"]} if "all_annotated" in figures else {}),
             "documents": figures["documents"],
-            "strict_f1": {"value": span["strict"]["micro"].get("value"), "ci95": span["strict"]["ci95"]},
-            "overlap_f1": {"value": span["overlap"]["micro"].get("value"), "ci95": span["overlap"]["ci95"]},
-            "unitizing_alpha": {"value": unitizing["overall"].get("value"), "ci95": unitizing["ci95"]},
-            "krippendorff_alpha": {
-                "value": token["krippendorff_alpha"].get("value"),
-                "ci95": token["krippendorff_alpha"]["ci95"],
-            },
+            "strict_f1": value_and_interval(span["strict"]["micro"], span["strict"]["ci95"]),
+            "overlap_f1": value_and_interval(span["overlap"]["micro"], span["overlap"]["ci95"]),
+            "unitizing_alpha": value_and_interval(unitizing["overall"], unitizing["ci95"]),
+            "krippendorff_alpha": value_and_interval(token["krippendorff_alpha"], token["krippendorff_alpha"]["ci95"]),
         },
         "inputs": inputs,
     }
