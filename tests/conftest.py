@@ -1,4 +1,10 @@
-"""Shared fixtures: a fresh workspace on disk and a way to run the real CLI."""
+"""Shared fixtures: a fresh workspace on disk, a way to run the real CLI, and the session's Label Studio.
+
+Every test that needs a running Label Studio carries the `studio` mark, so `pytest -m "not studio"` is the
+fast loop: no server, no `label-studio` package needed. Tests that use the `label_studio` fixture (directly
+or through another fixture) are marked here; the few that start a server of their own are marked where
+they are written.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +20,13 @@ from annotate.workspace import Workspace, init_workspace
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "000_38baa6d87464e9c9.txt"
 BUNDLED = REPO / "corpus" / "bundled"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `studio` every test whose fixtures (their whole closure) include the session's Label Studio."""
+    for item in items:
+        if "label_studio" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.studio)
 
 
 @pytest.fixture

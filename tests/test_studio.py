@@ -196,6 +196,7 @@ def test_a_push_killed_mid_way_is_finished_by_the_next_one(label_studio, workspa
     assert len(ids) == 200 == len(set(ids))
 
 
+@pytest.mark.studio  # starts a server of its own
 def test_a_push_whose_server_is_killed_is_finished_after_a_restart(workspace, tmp_path, tmp_path_factory, cli):
     """Its own server (the session's stays up): killed with SIGKILL mid-push, started again, pushed again."""
     two_hundred_articles(workspace, tmp_path / "many")
@@ -404,6 +405,7 @@ def test_a_personal_access_token_works_as_well_as_a_legacy_token(label_studio, p
     assert json.loads(result.stdout)["pushed"] == 36 and personal not in result.stdout + result.stderr
 
 
+@pytest.mark.studio  # starts a server of its own
 def test_up_follows_label_studio_when_its_port_is_taken_after_the_check(tmp_path, monkeypatch):
     """The race: the port was free when `up` looked, and taken before Label Studio started. Label Studio
     then moves to the next port by itself; `up` must follow it, not wait on the old port until it times out."""
