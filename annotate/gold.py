@@ -38,7 +38,7 @@
   *awaiting-adjudication* over its whole text, so ``adjudicate push`` sends it for review.
 
 Grouping: the annotation file is not sorted by article. One pass keeps, per article and annotator,
-a small record (``imports.collect_submitted``, the reader agreement uses too: starts, ends and label
+a small record (``records.collect_submitted``, the reader agreement uses too: starts, ends and label
 codes as ``array('q')``, 24 bytes a span); the corpus then streams by and each article is settled
 and written as it passes, in corpus order.
 At 10,000 articles x 3 annotators x 20 spans that is about 15 MB of offsets.
@@ -56,19 +56,10 @@ import orjson
 
 from annotate import corpus, tasks
 from annotate.errors import AnnotateError, ExitCode, Messages
-from annotate.imports import (
-    ANNOTATORS_FILE,
-    Annotators,
-    Refused,
-    SubmittedAnnotation,
-    check_result,
-    collect_submitted,
-    iter_export,
-    timestamp,
-    utf16_to_codepoints,
-)
+from annotate.imports import ANNOTATORS_FILE, Annotators, Refused, check_result, iter_export, utf16_to_codepoints
 from annotate.pull import download, slug
 from annotate.push import DEFAULT_BATCH_SIZE, ensure_project, pushed_articles
+from annotate.records import SubmittedAnnotation, collect_submitted, timestamp
 from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.studio import Studio
