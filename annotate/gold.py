@@ -46,13 +46,10 @@ At 10,000 articles x 3 annotators x 20 spans that is about 15 MB of offsets.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-
-import orjson
 
 from annotate import corpus, tasks
 from annotate.errors import AnnotateError, ExitCode, Messages
@@ -63,7 +60,7 @@ from annotate.records import SubmittedAnnotation, collect_submitted, timestamp
 from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.studio import Studio
-from annotate.workspace import Workspace, atomic_write, jsonl_writer, read_jsonl
+from annotate.workspace import Workspace, atomic_write, jsonl_writer, read_jsonl, record_digest
 
 STRATEGIES = ("majority", "unanimous", "adjudicated")
 SETTLED = ("single", "unanimous", "majority", "adjudicated", "ground_truth")
@@ -715,7 +712,7 @@ def adjudicate_pull(
         earlier = kept.get(article_id)
         if earlier is None:
             summary.new += 1
-        elif _digest(earlier) == _digest(decision):
+        elif record_digest(earlier) == record_digest(decision):
             summary.unchanged += 1
             continue
         elif timestamp(earlier.get("updated_at")) > timestamp(decision["updated_at"]):
@@ -798,10 +795,6 @@ def _keep_newest(decisions: dict[str, dict[str, Any]], decision: dict[str, Any],
     decisions[decision["article_id"]] = decision
 
 
-def _digest(record: dict[str, Any]) -> bytes:
-    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
-
-
 def _gold_digests(workspace: Workspace) -> dict[str, bytes]:
     """article id -> digest of its gold record: 16 bytes an article, to tell what a re-settle changed."""
-    return {record["article_id"]: _digest(record) for record in workspace.read_gold()}
+    return {record["article_id"]: record_digest(record) for record in workspace.read_gold()}

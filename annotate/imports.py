@@ -43,7 +43,7 @@ from annotate.errors import AnnotateError, Messages
 from annotate.records import SubmittedAnnotation, collect_submitted  # noqa: F401
 from annotate.schema import load_schema
 from annotate.spans import Span
-from annotate.workspace import Workspace, atomic_write, read_jsonl
+from annotate.workspace import Workspace, atomic_write, read_jsonl, record_digest
 
 KINDS = ("annotations", "predictions", "drafts")
 OUTCOMES = ("imported", "updated", "unchanged", "superseded")
@@ -325,10 +325,6 @@ def record_key(kind: str, record: dict[str, Any]) -> str:
     return f"{record['article_id']}\t{who}"
 
 
-def _digest(record: dict[str, Any]) -> bytes:
-    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
-
-
 class KeyedStore:
     """Candidates for one store, spooled to a temporary file while the export is read.
 
@@ -340,7 +336,7 @@ class KeyedStore:
     def __init__(self, kind: str, path: Path):
         self.kind = kind
         self.path = path
-        self.stored = {_key_hash(kind, r): _stamp(r).to_bytes(8, "big") + _digest(r) for r in _read(path)}
+        self.stored = {_key_hash(kind, r): _stamp(r).to_bytes(8, "big") + record_digest(r) for r in _read(path)}
         self.spool: IO[bytes] = tempfile.TemporaryFile()
         self.best: dict[int, int] = {}  # key hash -> _pack(updated_at, origin id, spool line)
         self.lines = 0
@@ -390,7 +386,7 @@ class KeyedStore:
         stored = self.stored.get(_key_hash(self.kind, record))
         if stored is None:
             return "imported"
-        if stored[8:] == _digest(record):
+        if stored[8:] == record_digest(record):
             return "unchanged"
         return "updated" if _stamp(record) >= int.from_bytes(stored[:8], "big") else "superseded"
 
@@ -466,9 +462,7 @@ class Quarantine:
             "article_id": data.get("article_id"),
             "raw": _without_emails(raw),
         }
-        key = hashlib.blake2b(
-            orjson.dumps([kind, reason, task.get("id"), raw], option=orjson.OPT_SORT_KEYS), digest_size=16
-        ).digest()
+        key = record_digest([kind, reason, task.get("id"), raw])
         if key in self.known:
             return
         self.known.add(key)

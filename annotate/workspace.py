@@ -8,6 +8,7 @@ beside the target and is renamed over it at the end, so a killed run never leave
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -295,6 +296,13 @@ def read_jsonl(path: Path, fix: str = Messages.FIX_ANY) -> Iterator[dict[str, An
             raise AnnotateError(
                 Messages.RECORDS_DAMAGED, path=path, line=lines_read + 1, problem=problem, fix=fix
             ) from None
+
+
+def record_digest(record: Any) -> bytes:
+    """16 bytes that tell whether two records (any JSON value) hold the same content, whatever the order
+    of their keys: is an imported record the stored one, was a refusal quarantined already, did a
+    decision or a gold record change."""
+    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 
 def json_text(data: Any) -> str:
