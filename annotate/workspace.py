@@ -221,6 +221,20 @@ class Workspace:
         if self.gold_path.exists():
             yield from read_jsonl(self.gold_path, Messages.FIX_GOLD)
 
+    def read_adjudications(self) -> Iterator[dict[str, Any]]:
+        """Stream the adjudicators' decisions (nothing before the first ``adjudicate pull``); they settle gold.
+
+        One record per article::
+
+            {"article_id": str, "sha256": str, "spans": [{"start", "end", "label", "text"}, ...],
+             "adjudicator": "ann-04" (a pseudonym), "updated_at": str,
+             "origin": {"project": int, "task": int, "annotation": int}}
+
+        Written by ``annotate.adjudicate``; read by gold, which must not import the stage after it.
+        """
+        if self.adjudications_path.exists():
+            yield from read_jsonl(self.adjudications_path, "delete it and re-run `annotate adjudicate pull`")
+
 
 def open_workspace(root: Path | str = ".") -> Workspace:
     """Open the workspace at ``root``; a folder without ``annotate.yaml`` is refused."""
