@@ -997,7 +997,7 @@ def score(workspace: Workspace, gold_path: Path) -> dict:
     corpus or offsets that do not fit the text stop with one line naming the file and the line.
     Returns ``evaluate()``'s figures plus ``articles`` scored, ``rules_version`` and ``gold``.
     """
-    gold = _read_gold(gold_path)
+    gold = _read_reference_spans(gold_path)
     pairs = []
     for article in workspace.read_articles():
         if article["id"] in gold:
@@ -1011,8 +1011,8 @@ def score(workspace: Workspace, gold_path: Path) -> dict:
     return {"gold": workspace.relative(gold_path), "articles": len(pairs), "rules_version": RULES_VERSION, **figures}
 
 
-def _read_gold(path: Path) -> dict[str, tuple[int, list]]:
-    """``article_id -> (line number, raw spans)`` of a gold JSONL file."""
+def _read_reference_spans(path: Path) -> dict[str, tuple[int, list]]:
+    """``article_id -> (line number, raw spans)`` of a reference spans file (the gold the rules are scored on)."""
     gold: dict[str, tuple[int, list]] = {}
     for line, record in enumerate(read_jsonl(path), start=1):
         if not isinstance(record, dict) or not isinstance(record.get("spans"), list):
