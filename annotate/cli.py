@@ -959,11 +959,13 @@ def adjudicate_push_command(
     \b
         annotate gold && annotate adjudicate push --project conflict-events-review
     """
+    from annotate import adjudicate as adjudicate_stage
+
     ws = open_workspace(workspace)
     studio = studio_stage.connect(ws, url, api_key)
     with progress_bar("Pushing articles in conflict") as bar:
         task = bar.task_ids[0]
-        summary = gold_stage.adjudicate_push(ws, studio, project, progress=lambda done: bar.advance(task, done))
+        summary = adjudicate_stage.adjudicate_push(ws, studio, project, progress=lambda done: bar.advance(task, done))
     for article in summary.changed_since_push:
         typer.echo(f"changed: article {article} is in the review project with another text; not pushed", err=True)
     if as_json:
@@ -997,9 +999,11 @@ def adjudicate_pull_command(
     \b
         annotate adjudicate pull --project conflict-events-review --json
     """
+    from annotate import adjudicate as adjudicate_stage
+
     ws = open_workspace(workspace)
     studio = studio_stage.connect(ws, url, api_key)
-    summary = gold_stage.adjudicate_pull(ws, studio, project, strategy, min_support)
+    summary = adjudicate_stage.adjudicate_pull(ws, studio, project, strategy, min_support)
     for line in summary.repairs:
         typer.echo(f"repaired: {line}", err=True)
     for line in summary.refused:

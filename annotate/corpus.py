@@ -180,7 +180,7 @@ def _bytes_per_row(size: int, rows: int) -> int:
     return max(1, size // max(1, rows))
 
 
-def read_txt(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
+def read_txt_article(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
     """A ``.txt`` article: first line the title, the rest the body (the seed article's form)."""
     data = path.read_bytes()
     progress(len(data))
@@ -196,7 +196,7 @@ def read_txt(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawR
     yield RawRecord("", fields={"title": title, "text": body})
 
 
-def read_jsonl(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
+def read_jsonl_articles(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
     """JSON Lines, one record a line; a bad line is skipped on its own, the rest still read."""
     with path.open("rb") as lines:
         for number, raw_line in enumerate(lines, start=1):
@@ -221,7 +221,7 @@ def read_jsonl(path: Path, names: FieldNames, progress: Progress) -> Iterator[Ra
             yield RawRecord(where, fields, problem)
 
 
-def read_json(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
+def read_json_articles(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
     """A JSON array of records (or one record), streamed with ``ijson``."""
     import ijson
 
@@ -249,7 +249,7 @@ def read_json(path: Path, names: FieldNames, progress: Progress) -> Iterator[Raw
             )
 
 
-def read_csv(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
+def read_csv_articles(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
     """CSV with a header row; fields may hold newlines inside quotes."""
     csv.field_size_limit(1 << 30)  # articles are longer than csv's 128 KB default field limit
     with path.open("rb") as raw:
@@ -271,7 +271,7 @@ def _has_undecodable(value: str) -> bool:
     return bool(re.search("[\udc80-\udcff]", value))
 
 
-def read_parquet(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
+def read_parquet_articles(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
     """Parquet, read in record batches so memory stays flat."""
     import pyarrow.parquet as pq
 
@@ -290,7 +290,7 @@ def read_parquet(path: Path, names: FieldNames, progress: Progress) -> Iterator[
             yield RawRecord(f"row {row}", fields, problem)
 
 
-def read_saved_dataset(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
+def read_saved_dataset_articles(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
     """A folder written by ``datasets``' ``save_to_disk`` (a Dataset or a DatasetDict)."""
     import datasets
 
@@ -309,11 +309,11 @@ def read_saved_dataset(path: Path, names: FieldNames, progress: Progress) -> Ite
 
 
 READERS: dict[str, Callable[[Path, FieldNames, Progress], Iterator[RawRecord]]] = {
-    ".txt": read_txt,
-    ".jsonl": read_jsonl,
-    ".json": read_json,
-    ".csv": read_csv,
-    ".parquet": read_parquet,
+    ".txt": read_txt_article,
+    ".jsonl": read_jsonl_articles,
+    ".json": read_json_articles,
+    ".csv": read_csv_articles,
+    ".parquet": read_parquet_articles,
 }
 SAVED_DATASET_MARKERS = ("dataset_info.json", "state.json", "dataset_dict.json")
 
@@ -340,7 +340,7 @@ def input_files(paths: Iterable[Path | str]) -> list[Path]:
 
 
 def read_records(path: Path, names: FieldNames, progress: Progress) -> Iterator[RawRecord]:
-    reader = read_saved_dataset if is_saved_dataset(path) else READERS[path.suffix.lower()]
+    reader = read_saved_dataset_articles if is_saved_dataset(path) else READERS[path.suffix.lower()]
     return reader(path, names, progress)
 
 

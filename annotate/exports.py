@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from annotate.errors import AnnotateError, ExitCode, Messages
-from annotate.imports import LISTED, collect_submitted
+from annotate.imports import LISTED
+from annotate.records import collect_submitted
 from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.tokens import non_overlapping, spans_to_bio_tags, split_tokens_at_spans, tokenize

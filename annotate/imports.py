@@ -21,31 +21,29 @@ JSON is refused with its byte and line position and leaves every file as it was.
 from __future__ import annotations
 
 import bisect
-import contextlib
 import gc
 import hashlib
-import operator
 import os
 import re
 import shutil
-import sys
 import tempfile
-from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 import ijson
 import orjson
 
-from annotate import corpus
+from annotate import corpus, records
 from annotate.errors import AnnotateError, Messages
+
+# kept until release/agreement import from records
+from annotate.records import SubmittedAnnotation, collect_submitted  # noqa: F401
 from annotate.schema import load_schema
 from annotate.spans import Span
-from annotate.workspace import Workspace, atomic_write, read_jsonl
+from annotate.workspace import Workspace, atomic_write, read_jsonl, record_digest
 
 KINDS = ("annotations", "predictions", "drafts")
 OUTCOMES = ("imported", "updated", "unchanged", "superseded")
@@ -327,106 +325,6 @@ def record_key(kind: str, record: dict[str, Any]) -> str:
     return f"{record['article_id']}\t{who}"
 
 
-def _digest(record: dict[str, Any]) -> bytes:
-    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
-
-
-def timestamp(value: Any) -> datetime:
-    """For "newest wins": Label Studio's ISO timestamps; a missing one is oldest."""
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
-    return datetime.min.replace(tzinfo=timezone.utc)
-
-
-# -- reading the records back, for the stages after this one -------------------------------------------
-
-
-class SubmittedAnnotation(NamedTuple):
-    """A submitted annotation record, kept small while a later stage waits for its article to stream by:
-    offsets as machine integers (8 bytes each, not ~36 for a Python int), one shared string per
-    annotator. The offsets are not yet checked against the text."""
-
-    annotator: str
-    sha256: str
-    updated: str
-    ground_truth: bool
-    line: int  # the record's place in what was read (its line in annotations.jsonl when read whole)
-    starts: array[int]
-    ends: array[int]
-    labels: array[int]  # label codes: indexes into the labels given to ``collect_submitted``
-
-    def spans(self, labels: Sequence[str]) -> list[Span]:
-        offsets = zip(self.starts, self.ends, self.labels, strict=True)
-        return [Span(start, end, labels[code]) for start, end, code in offsets]
-
-
-@dataclass
-class Submitted:
-    """The submitted records by article and annotator, and what was left out, by reason."""
-
-    by_article: dict[str, dict[str, SubmittedAnnotation]]
-    records: int  # records read
-    left_out: Counter  # cancelled, not_submitted, malformed, unknown_label, superseded
-    problems: list[tuple[int, str]]  # (line, reason) of each malformed or unknown-label record
-
-
-_START, _END, _LABEL = operator.itemgetter("start"), operator.itemgetter("end"), operator.itemgetter("label")
-
-
-def collect_submitted(annotations: Iterable[Any], labels: Sequence[str]) -> Submitted:
-    """Group the submitted, well-formed annotation records by article: one per annotator, the newest
-    (``updated_at``, else ``created_at``) when a key comes twice."""
-    codes = {name: index for index, name in enumerate(labels)}
-    found = Submitted({}, 0, Counter(), [])
-    for line, raw in enumerate(annotations, start=1):
-        found.records = line
-        reason, article_id, record = _submitted(raw, codes, line)
-        if reason:
-            found.left_out[reason] += 1
-            if reason in ("malformed", "unknown_label"):
-                found.problems.append((line, reason))
-            continue
-        kept = found.by_article.setdefault(article_id, {})
-        earlier = kept.get(record.annotator)
-        if earlier is not None:
-            found.left_out["superseded"] += 1
-            if timestamp(earlier.updated) > timestamp(record.updated):
-                continue
-        kept[record.annotator] = record
-    return found
-
-
-def _submitted(raw: Any, codes: dict[str, int], line: int) -> tuple[str | None, str, SubmittedAnnotation | None]:
-    """``(reason to leave the record out or None, article id, record)``."""
-    if not isinstance(raw, dict):
-        return "malformed", "", None
-    status = raw.get("status")
-    if status != "submitted":
-        return ("cancelled" if status == "cancelled" else "not_submitted"), "", None
-    article_id, annotator, sha256, spans = (raw.get(key) for key in ("article_id", "annotator", "sha256", "spans"))
-    if not (isinstance(article_id, str | int) and isinstance(annotator, str) and annotator):
-        return "malformed", "", None
-    if not (isinstance(sha256, str) and sha256) or not isinstance(spans, list):
-        return "malformed", "", None
-    # map() and set() keep the per-span work in C: a 10,000-article project has a million spans.
-    try:
-        starts = list(map(_START, spans))
-        ends = list(map(_END, spans))
-        label_codes = list(map(codes.get, map(_LABEL, spans)))
-    except (KeyError, TypeError):
-        return "malformed", "", None
-    if not {*map(type, starts), *map(type, ends)} <= {int}:
-        return "malformed", "", None
-    if None in label_codes:
-        return "unknown_label", "", None
-    updated = str(raw.get("updated_at") or raw.get("created_at") or "")
-    offsets = (array("q", values) for values in (starts, ends, label_codes))
-    record = SubmittedAnnotation(sys.intern(annotator), sha256, updated, bool(raw.get("ground_truth")), line, *offsets)
-    return None, str(article_id), record
-
-
 class KeyedStore:
     """Candidates for one store, spooled to a temporary file while the export is read.
 
@@ -438,7 +336,7 @@ class KeyedStore:
     def __init__(self, kind: str, path: Path):
         self.kind = kind
         self.path = path
-        self.stored = {_key_hash(kind, r): _stamp(r).to_bytes(8, "big") + _digest(r) for r in _read(path)}
+        self.stored = {_key_hash(kind, r): _stamp(r).to_bytes(8, "big") + record_digest(r) for r in _read(path)}
         self.spool: IO[bytes] = tempfile.TemporaryFile()
         self.best: dict[int, int] = {}  # key hash -> _pack(updated_at, origin id, spool line)
         self.lines = 0
@@ -488,7 +386,7 @@ class KeyedStore:
         stored = self.stored.get(_key_hash(self.kind, record))
         if stored is None:
             return "imported"
-        if stored[8:] == _digest(record):
+        if stored[8:] == record_digest(record):
             return "unchanged"
         return "updated" if _stamp(record) >= int.from_bytes(stored[:8], "big") else "superseded"
 
@@ -526,7 +424,7 @@ def _key_hash(kind: str, record: dict[str, Any]) -> int:
 
 
 def _stamp(record: dict[str, Any]) -> int:
-    return int(timestamp(record.get("updated_at")).timestamp() * 1_000_000) + EPOCH_OFFSET_US
+    return int(records.timestamp(record.get("updated_at")).timestamp() * 1_000_000) + EPOCH_OFFSET_US
 
 
 def _pack(stamp: int, origin: int, line: int) -> int:
@@ -564,9 +462,7 @@ class Quarantine:
             "article_id": data.get("article_id"),
             "raw": _without_emails(raw),
         }
-        key = hashlib.blake2b(
-            orjson.dumps([kind, reason, task.get("id"), raw], option=orjson.OPT_SORT_KEYS), digest_size=16
-        ).digest()
+        key = record_digest([kind, reason, task.get("id"), raw])
         if key in self.known:
             return
         self.known.add(key)

@@ -8,6 +8,7 @@ beside the target and is renamed over it at the end, so a killed run never leave
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -220,6 +221,20 @@ class Workspace:
         if self.gold_path.exists():
             yield from read_jsonl(self.gold_path, Messages.FIX_GOLD)
 
+    def read_adjudications(self) -> Iterator[dict[str, Any]]:
+        """Stream the adjudicators' decisions (nothing before the first ``adjudicate pull``); they settle gold.
+
+        One record per article::
+
+            {"article_id": str, "sha256": str, "spans": [{"start", "end", "label", "text"}, ...],
+             "adjudicator": "ann-04" (a pseudonym), "updated_at": str,
+             "origin": {"project": int, "task": int, "annotation": int}}
+
+        Written by ``annotate.adjudicate``; read by gold, which must not import the stage after it.
+        """
+        if self.adjudications_path.exists():
+            yield from read_jsonl(self.adjudications_path, "delete it and re-run `annotate adjudicate pull`")
+
 
 def open_workspace(root: Path | str = ".") -> Workspace:
     """Open the workspace at ``root``; a folder without ``annotate.yaml`` is refused."""
@@ -295,6 +310,13 @@ def read_jsonl(path: Path, fix: str = Messages.FIX_ANY) -> Iterator[dict[str, An
             raise AnnotateError(
                 Messages.RECORDS_DAMAGED, path=path, line=lines_read + 1, problem=problem, fix=fix
             ) from None
+
+
+def record_digest(record: Any) -> bytes:
+    """16 bytes that tell whether two records (any JSON value) hold the same content, whatever the order
+    of their keys: is an imported record the stored one, was a refusal quarantined already, did a
+    decision or a gold record change."""
+    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
 
 
 def json_text(data: Any) -> str:

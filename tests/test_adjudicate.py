@@ -9,7 +9,8 @@ from collections import defaultdict
 import pytest
 
 from annotate import corpus
-from annotate.gold import SETTLED_PREDICTION, adjudicate_pull, adjudicate_push, gold
+from annotate.adjudicate import SETTLED_PREDICTION, adjudicate_pull, adjudicate_push
+from annotate.gold import gold
 from annotate.imports import import_export
 
 from . import lsexport as ls

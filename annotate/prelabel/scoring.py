@@ -1,0 +1,119 @@
+"""Scoring the pre-annotator: precision, recall and F1 of its spans against reference spans.
+
+``evaluate`` counts on plain data (predicted and reference spans per article); ``score`` reads a
+reference file (``corpus/reference/spans.jsonl`` by default), checks each line against the corpus
+text and runs the rules (``annotate.prelabel.rules``) on the articles it names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from annotate.errors import AnnotateError, Messages
+from annotate.prelabel.rules import LABELS, RULES_VERSION, prelabel
+from annotate.spans import Span
+from annotate.workspace import Workspace, read_jsonl
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+# ---------------------------------------------------------------------------------------------
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def _scores(tp: int, fp: int, fn: int) -> dict:
+    return {
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+        # 2tp / (2tp + fp + fn), the harmonic mean of P and R written so that it is defined (0.0)
+        # when P is undefined but gold spans were all missed; None only when there is nothing at all.
+        "f1": _ratio(2 * tp, 2 * tp + fp + fn),
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+    }
+
+
+def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]]) -> dict:
+    """Precision/recall/F1 of predicted vs gold spans, strict match on (start, end, label).
+    pairs yields (predicted, gold) per article. Returns
+    {"micro": {"precision", "recall", "f1", "tp", "fp", "fn"},
+     "per_label": {label: {...same keys...}}}. A figure with a zero denominator is None (never a silent 0).
+
+    ``per_label`` always has the four schema labels, plus any other label seen.  Spans may be
+    ``Span`` or plain ``(start, end, label)`` tuples; a span repeated within one article counts once.
+    """
+    counts = {label: [0, 0, 0] for label in LABELS}  # tp, fp, fn
+    for predicted, gold in pairs:
+        predicted_set = {Span(*span[:3]) for span in predicted}
+        gold_set = {Span(*span[:3]) for span in gold}
+        for span in predicted_set:
+            counts.setdefault(span.label, [0, 0, 0])[0 if span in gold_set else 1] += 1
+        for span in gold_set - predicted_set:
+            counts.setdefault(span.label, [0, 0, 0])[2] += 1
+    totals = [sum(column) for column in zip(*counts.values(), strict=True)]
+    return {
+        "micro": _scores(*totals),
+        "per_label": {label: _scores(*numbers) for label, numbers in counts.items()},
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Scoring against gold on disk
+# ---------------------------------------------------------------------------------------------
+
+
+def score(workspace: Workspace, gold_path: Path) -> dict:
+    """The pre-annotator's precision and recall against the gold spans in ``gold_path``.
+
+    A gold line is ``{"article_id": ..., "spans": [{"start", "end", "label", "text"?}, ...]}``.
+    Gold is small and read whole; the corpus is streamed. A malformed line, an article not in the
+    corpus or offsets that do not fit the text stop with one line naming the file and the line.
+    Returns ``evaluate()``'s figures plus ``articles`` scored, ``rules_version`` and ``gold``.
+    """
+    gold = _read_reference_spans(gold_path)
+    pairs = []
+    for article in workspace.read_articles():
+        if article["id"] in gold:
+            line, raw_spans = gold.pop(article["id"])
+            spans = _gold_spans(gold_path, line, article, raw_spans)
+            pairs.append((prelabel(article["text"]), spans))
+    if gold:
+        article_id, (line, _) = next(iter(gold.items()))
+        raise _bad_gold(gold_path, line, f"article '{article_id}' is not in the corpus", "Add it, or remove the line.")
+    figures = evaluate(pairs)
+    return {"gold": workspace.relative(gold_path), "articles": len(pairs), "rules_version": RULES_VERSION, **figures}
+
+
+def _read_reference_spans(path: Path) -> dict[str, tuple[int, list]]:
+    """``article_id -> (line number, raw spans)`` of a reference spans file (the gold the rules are scored on)."""
+    gold: dict[str, tuple[int, list]] = {}
+    for line, record in enumerate(read_jsonl(path), start=1):
+        if not isinstance(record, dict) or not isinstance(record.get("spans"), list):
+            raise _bad_gold(path, line, 'expected {"article_id": ..., "spans": [...]}', "Fix the record.")
+        gold[str(record.get("article_id"))] = (line, record["spans"])
+    return gold
+
+
+def _gold_spans(path: Path, line: int, article: dict, raw_spans: list) -> list[Span]:
+    """The spans of one gold line, each checked against the article's text."""
+    text = article["text"]
+    spans = []
+    for index, raw in enumerate(raw_spans):
+        try:
+            span = Span(int(raw["start"]), int(raw["end"]), str(raw["label"]))
+        except (KeyError, TypeError, ValueError):
+            raise _bad_gold(path, line, f"spans[{index}] needs integer start and end and a label", "Fix it.") from None
+        fits = 0 <= span.start < span.end <= len(text)
+        if not fits or raw.get("text", span.text_in(text)) != span.text_in(text):
+            problem = f"spans[{index}] [{span.start}:{span.end}] does not fit the text of article {article['id']}"
+            raise _bad_gold(path, line, problem, "Offsets are code points into the corpus text, end exclusive.")
+        spans.append(span)
+    return spans
+
+
+def _bad_gold(path: Path, line: int, problem: str, fix: str) -> AnnotateError:
+    return AnnotateError(Messages.GOLD_BAD_RECORD, path=path, line=line, problem=problem, fix=fix)
