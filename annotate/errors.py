@@ -57,6 +57,7 @@ class Messages:
     FIX_CORPUS = "restore it or re-run `annotate corpus add`"
     FIX_ANNOTATIONS = "restore it, or delete it and re-run `annotate import` (or `annotate pull`)"
     FIX_GOLD = "delete it and re-run `annotate gold`"
+    FIX_ADJUDICATIONS = "delete it and re-run `annotate adjudicate pull`"
     FIX_ROUNDS = "restore it from a backup (it records which articles went out in which round)"
     FIX_ANY = "restore it from a backup"
 

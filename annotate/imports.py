@@ -38,9 +38,6 @@ import orjson
 
 from annotate import corpus, records
 from annotate.errors import AnnotateError, Messages
-
-# kept until release/agreement import from records
-from annotate.records import SubmittedAnnotation, collect_submitted  # noqa: F401
 from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.workspace import Workspace, atomic_write, read_jsonl, record_digest

@@ -233,7 +233,7 @@ class Workspace:
         Written by ``annotate.adjudicate``; read by gold, which must not import the stage after it.
         """
         if self.adjudications_path.exists():
-            yield from read_jsonl(self.adjudications_path, "delete it and re-run `annotate adjudicate pull`")
+            yield from read_jsonl(self.adjudications_path, Messages.FIX_ADJUDICATIONS)
 
 
 def open_workspace(root: Path | str = ".") -> Workspace:

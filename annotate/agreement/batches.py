@@ -27,7 +27,7 @@ from annotate.agreement.stats import (
     pairs_within,
     unitizing_sums,
 )
-from annotate.imports import SubmittedAnnotation, collect_submitted
+from annotate.records import SubmittedAnnotation, collect_submitted
 from annotate.tokens import spans_to_token_codes, tokenize_batch
 
 
