@@ -419,9 +419,9 @@ def test_cli_import_of_a_broken_file_is_one_line_and_exit_1(cli, workspace, tmp_
 
 
 def test_reports_list_a_bounded_number_of_records_but_count_all(workspace, articles, tmp_path, monkeypatch):
-    from annotate import imports
+    from annotate.imports import summary
 
-    monkeypatch.setattr(imports, "LISTED", 2)
+    monkeypatch.setattr(summary, "LISTED", 2)
     bad = [ls.annotation([ls.region(0, 3, "city", "Gov")], n) for n in range(5)]
     report = run_import(workspace, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], bad)]))
     assert report["annotations"]["quarantined"] == 5

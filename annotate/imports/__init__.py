@@ -1,0 +1,287 @@
+"""A raw Label Studio export (streamed) -> annotation records + quarantine, with repairs.
+
+Every annotation read ends in exactly one place, and the reconciliation says where:
+
+    read = imported + updated + unchanged + superseded + quarantined
+
+- imported / updated: written to ``annotations/annotations.jsonl`` (one record per annotator per
+  article; an updated annotation replaces the stored version);
+- unchanged: the store already holds exactly this record (importing an export twice changes nothing);
+- superseded: an older version of a record kept in its place — the same annotator twice on one
+  article in the export (the newest wins, and it is reported), or older than what is stored;
+- quarantined: written with its raw record and a reason to ``annotations/quarantine.jsonl``.
+
+Predictions and drafts go the same way into their own files, apart from human annotations. Spans
+are checked against the task's text; offsets counted in UTF-16 code units (the browser's count,
+shifted after an emoji) are converted when that makes the text match, and whitespace at span edges is
+trimmed; each repair is reported. Nothing is written until the whole export has been read: malformed
+JSON is refused with its byte and line position and leaves every file as it was.
+
+The layers, one module each: ``reading`` (the export as a stream of tasks), ``regions`` (regions ->
+checked spans, repairs, refusal reasons), ``annotators`` (pseudonyms), ``stores`` (the keyed JSONL
+stores and the quarantine), ``summary`` (the reconciliation). This module is the stage that joins them.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from annotate import corpus
+from annotate.errors import AnnotateError, Messages
+from annotate.imports.annotators import ANNOTATORS_FILE, Annotators
+from annotate.imports.reading import CountingReader, iter_export, keep_export, read_export
+from annotate.imports.regions import (
+    NO_TEXT,
+    NOT_A_SPAN,
+    TEXT_CHANGED,
+    TEXT_NOT_NORMALISED,
+    Refused,
+    check_region,
+    check_result,
+    utf16_to_codepoints,
+)
+from annotate.imports.stores import KeyedStore, Quarantine, record_key, store_path
+from annotate.imports.summary import KINDS, LISTED, OUTCOMES, ImportSummary, Tally
+from annotate.schema import load_schema
+from annotate.spans import Span
+from annotate.workspace import Workspace
+
+__all__ = [
+    "ANNOTATORS_FILE",
+    "KINDS",
+    "LISTED",
+    "OUTCOMES",
+    "Annotators",
+    "ImportSummary",
+    "KeyedStore",
+    "Quarantine",
+    "Refused",
+    "Tally",
+    "check_region",
+    "check_result",
+    "import_export",
+    "iter_export",
+    "keep_export",
+    "read_export",
+    "record_key",
+    "store_path",
+    "utf16_to_codepoints",
+]
+
+
+@dataclass
+class _TaskText:
+    """The article a task's annotations point into, and how offsets map onto its stored text."""
+
+    article_id: str
+    text: str  # the task's text, the one the offsets count in
+    sha256: str  # of the stored article text
+    shift: int  # subtract from offsets into ``text`` to get offsets into the stored article
+
+
+class _Corpus:
+    """article id -> sha256 of the stored text; new articles from foreign tasks are added at the end."""
+
+    def __init__(self, workspace: Workspace, source: str):
+        self.workspace = workspace
+        self.source = source
+        self.sha256 = {article["id"]: article["sha256"] for article in workspace.read_articles()}
+        self.new: list[dict[str, Any]] = []
+
+    def match(self, task: dict[str, Any]) -> _TaskText:
+        data = task.get("data")
+        text = data.get("text") if isinstance(data, dict) else None
+        if not isinstance(text, str) or not text.strip():
+            raise Refused(NO_TEXT, f"task {task.get('id')} has no data.text")
+        pushed_id = data.get("article_id")
+        if isinstance(pushed_id, str) and pushed_id in self.sha256:
+            actual = corpus.text_sha256(text)
+            if actual != self.sha256[pushed_id]:
+                raise Refused(
+                    TEXT_CHANGED, f"task {task.get('id')}: the text of article {pushed_id} changed since it was pushed"
+                )
+            return _TaskText(pushed_id, text, actual, 0)
+        return self._by_text(task, data, text)
+
+    def _by_text(self, task: dict[str, Any], data: dict[str, Any], text: str) -> _TaskText:
+        """A task this tool did not push: matched by its text, or added to the corpus."""
+        stored = corpus.normalise_text(text)
+        if stored != text.strip():
+            raise Refused(
+                TEXT_NOT_NORMALISED,
+                f"task {task.get('id')}: NFC or line-end normalisation changes its text; offsets cannot be mapped",
+            )
+        digest = corpus.text_sha256(stored)
+        found = corpus.article_id(digest)
+        if found not in self.sha256:
+            source_id = data.get("article_id") or data.get("id")
+            self.new.append(
+                corpus.make_article({"text": stored, "title": data.get("title"), "id": source_id}, self.source)
+            )
+            self.sha256[found] = digest
+        return _TaskText(found, text, digest, len(text) - len(text.lstrip()))
+
+    def save(self) -> None:
+        if self.new:
+            corpus.append_articles(self.workspace, self.new)
+
+
+def import_export(
+    workspace: Workspace,
+    path: Path | str,
+    users_by_id: dict[int, str] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Import a Label Studio JSON export into the workspace's annotation records.
+
+    ``users_by_id`` (from the server, on pull) ties bare ``completed_by`` ids to e-mails for stable
+    pseudonyms; ``progress(bytes)`` hears of the bytes read.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AnnotateError(Messages.FILE_MISSING, path=path, fix="Give the path of a Label Studio JSON export.")
+    schema = load_schema(workspace.schema_path)
+    shown = workspace.relative(path)
+    summary = ImportSummary(export=shown)
+    importer = _Importer(workspace, schema.label_names, shown, users_by_id, summary)
+    gc_was_enabled = gc.isenabled()
+    gc.disable()  # millions of small parsed objects: the collector would be the bottleneck (DESIGN)
+    try:
+        with path.open("rb") as raw:
+            reader = CountingReader(raw, progress)
+            for task in read_export(reader, shown):
+                importer.task(task)
+        summary.sha256 = reader.hash.hexdigest()
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    importer.commit()
+    keep_export(workspace, path, summary.sha256)
+    return summary
+
+
+class _Importer:
+    def __init__(
+        self,
+        workspace: Workspace,
+        labels: Iterable[str],
+        export: str,
+        users: dict[int, str] | None,
+        summary: ImportSummary,
+    ):
+        self.labels = frozenset(labels)
+        self.export = export
+        self.summary = summary
+        self.corpus = _Corpus(workspace, f"label-studio export {Path(export).name}")
+        self.annotators = Annotators(workspace.annotations_dir / ANNOTATORS_FILE, users)
+        self.stores = {kind: KeyedStore(kind, store_path(workspace, kind)) for kind in KINDS}
+        self.quarantine = Quarantine(workspace.quarantine_path)
+
+    def task(self, task: dict[str, Any]) -> None:
+        self.summary.tasks_read += 1
+        items = {kind: _listed(task.get(kind)) for kind in KINDS}
+        for kind, found in items.items():
+            self.summary.tallies[kind].read += len(found)
+            if kind == "annotations":
+                self.summary.spans["read"] += sum(_region_count(item) for item in found)
+        if not items["annotations"]:
+            self.summary.tasks_without_annotations += 1
+        try:
+            where = self.corpus.match(task)
+        except Refused as refused:
+            for kind, found in items.items():
+                for item in found:
+                    self._refuse(kind, refused, task, item)
+            return
+        to_codepoints = utf16_to_codepoints(where.text)
+        for kind, found in items.items():
+            for item in found:
+                self._item(kind, item, task, where, to_codepoints)
+
+    def _item(self, kind: str, item: Any, task: dict[str, Any], where: _TaskText, to_codepoints: Any) -> None:
+        if kind == "predictions" and not isinstance(item, dict):
+            self.summary.tallies[kind].ids_only += 1
+            return
+        try:
+            if not isinstance(item, dict):
+                raise Refused(NOT_A_SPAN, f"a {kind[:-1]} that is {type(item).__name__}, not an object")
+            spans, repairs = check_result(item.get("result"), where.text, self.labels, to_codepoints)
+            record = self._record(kind, item, task, where, spans)
+        except Refused as refused:
+            self._refuse(kind, refused, task, item)
+            return
+        if repairs:
+            self.summary.repaired.update(repairs)
+            done = ", ".join(f"{count} {name}" for name, count in sorted(repairs.items()))
+            who = record.get("annotator") or record.get("model_version")
+            self.summary.note(
+                self.summary.repairs, f"task {task.get('id')} {kind[:-1]} {item.get('id')} ({who}): repaired {done}"
+            )
+        self.stores[kind].offer(record, self.summary)
+
+    def _record(
+        self, kind: str, item: dict[str, Any], task: dict[str, Any], where: _TaskText, spans: list[Span]
+    ) -> dict[str, Any]:
+        stored_text = where.text[where.shift :]
+        record: dict[str, Any] = {"article_id": where.article_id}
+        if kind == "predictions":
+            record["model_version"] = str(item.get("model_version") or "unknown")
+            record["score"] = item.get("score")
+        else:
+            who = item.get("completed_by") if kind == "annotations" else item.get("user", item.get("created_by"))
+            record["annotator"] = self.annotators.pseudonym(who)
+        if kind == "annotations":
+            record["status"] = "cancelled" if item.get("was_cancelled") else "submitted"
+        record["spans"] = [
+            {
+                "start": s.start - where.shift,
+                "end": s.end - where.shift,
+                "label": s.label,
+                "text": stored_text[s.start - where.shift : s.end - where.shift],
+            }
+            for s in spans
+        ]
+        record["sha256"] = where.sha256
+        record["created_at"] = item.get("created_at")
+        record["updated_at"] = item.get("updated_at") or item.get("created_at")
+        if kind != "predictions":
+            record["lead_time"] = item.get("lead_time")
+        if kind == "annotations":
+            record["ground_truth"] = bool(item.get("ground_truth"))
+        record["origin"] = {"project": task.get("project"), "task": task.get("id"), kind[:-1]: item.get("id")}
+        return record
+
+    def _refuse(self, kind: str, refused: Refused, task: dict[str, Any], item: Any) -> None:
+        self.summary.tallies[kind].quarantined[refused.reason] += 1
+        if kind == "annotations":
+            self.summary.spans["quarantined"] += _region_count(item)
+        item_id = item.get("id") if isinstance(item, dict) else item
+        self.summary.note(
+            self.summary.quarantined, f"task {task.get('id')} {kind[:-1]} {item_id}: {refused.reason}: {refused.detail}"
+        )
+        self.quarantine.add(kind, refused.reason, refused.detail, task, item, self.export)
+
+    def commit(self) -> None:
+        """Write every file, now that the whole export was read without error."""
+        for store in self.stores.values():
+            store.write(store.decide(self.summary))
+        self.quarantine.write()
+        self.annotators.save()
+        self.corpus.save()
+        self.summary.articles_added = len(self.corpus.new)
+
+
+def _listed(found: Any) -> list[Any]:
+    """A task's annotations (predictions, drafts) as a list; anything else is one item, to be refused."""
+    if found is None:
+        return []
+    return found if isinstance(found, list) else [found]
+
+
+def _region_count(item: Any) -> int:
+    result = item.get("result") if isinstance(item, dict) else None
+    return len(result) if isinstance(result, list) else 0

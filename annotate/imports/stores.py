@@ -1,0 +1,197 @@
+"""The import's stores: one keyed JSONL file per kind of record, and the quarantine.
+
+Candidates are spooled to a temporary file while the export is read and the files are rewritten only
+once the whole export was read (``KeyedStore.write``, ``Quarantine.write``), so a malformed export
+leaves every file as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from annotate import records
+from annotate.errors import Messages
+from annotate.imports.summary import ImportSummary
+from annotate.workspace import Workspace, atomic_write, read_jsonl, record_digest
+
+
+def store_path(workspace: Workspace, kind: str) -> Path:
+    return workspace.annotations_path if kind == "annotations" else workspace.annotations_dir / f"{kind}.jsonl"
+
+
+def record_key(kind: str, record: dict[str, Any]) -> str:
+    """The identity of a record: one per annotator (or model version) per article."""
+    who = record.get("model_version") if kind == "predictions" else record["annotator"]
+    return f"{record['article_id']}\t{who}"
+
+
+class KeyedStore:
+    """Candidates for one store, spooled to a temporary file while the export is read.
+
+    What stays in memory per record is small and fixed — a 64-bit hash of its key and one packed
+    integer (timestamp, origin id, spool line) — whatever the size of its spans: the records
+    themselves are read back from the spool when the store is rewritten.
+    """
+
+    def __init__(self, kind: str, path: Path):
+        self.kind = kind
+        self.path = path
+        self.stored = {_key_hash(kind, r): _stamp(r).to_bytes(8, "big") + record_digest(r) for r in _read(path)}
+        self.spool: IO[bytes] = tempfile.TemporaryFile()
+        self.best: dict[int, int] = {}  # key hash -> _pack(updated_at, origin id, spool line)
+        self.lines = 0
+        self.replaced: set[int] = set()
+
+    def offer(self, record: dict[str, Any], summary: ImportSummary) -> None:
+        """A checked record; of two with one key the newest stays, the other is superseded now."""
+        key = _key_hash(self.kind, record)
+        self.spool.write(orjson.dumps(record) + b"\n")
+        candidate = _pack(_stamp(record), _origin_id(record), self.lines)
+        self.lines += 1
+        current = self.best.get(key)
+        self.best[key] = candidate if current is None else max(current, candidate)
+        if current is not None:
+            summary.tallies[self.kind].superseded += 1
+            who = record_key(self.kind, record).replace("\t", " by ")
+            summary.note(summary.superseded, f"{self.kind} {who}: two versions in the export; kept the newest")
+
+    def decide(self, summary: ImportSummary) -> bytearray:
+        """Compare the winners with the store; marks the spool lines to write (imported or updated)."""
+        tally = summary.tallies[self.kind]
+        winners = bytearray(self.lines)
+        for packed in self.best.values():
+            winners[packed & LINE_MASK] = 1
+        write = bytearray(self.lines)
+        self.spool.seek(0)
+        for number, raw in enumerate(self.spool):
+            record = orjson.loads(raw)
+            if not winners[number]:  # lost to a newer version in the same export (counted in offer)
+                self._count_spans(summary, "superseded", record)
+                continue
+            outcome = self._outcome(record)
+            setattr(tally, outcome, getattr(tally, outcome) + 1)
+            self._count_spans(summary, "superseded" if outcome == "superseded" else "stored", record)
+            if outcome != "superseded":
+                self._count_flags(record, summary)
+            if outcome in ("imported", "updated"):
+                write[number] = 1
+            if outcome == "updated":
+                self.replaced.add(_key_hash(self.kind, record))
+            if outcome == "superseded":
+                who = record_key(self.kind, record).replace("\t", " by ")
+                summary.note(summary.superseded, f"{self.kind} {who}: the store holds a newer version")
+        return write
+
+    def _outcome(self, record: dict[str, Any]) -> str:
+        stored = self.stored.get(_key_hash(self.kind, record))
+        if stored is None:
+            return "imported"
+        if stored[8:] == record_digest(record):
+            return "unchanged"
+        return "updated" if _stamp(record) >= int.from_bytes(stored[:8], "big") else "superseded"
+
+    def _count_spans(self, summary: ImportSummary, where: str, record: dict[str, Any]) -> None:
+        if self.kind == "annotations":
+            summary.spans[where] += len(record["spans"])
+
+    def _count_flags(self, record: dict[str, Any], summary: ImportSummary) -> None:
+        if self.kind == "annotations":
+            summary.cancelled += record["status"] == "cancelled"
+            summary.ground_truth += bool(record.get("ground_truth"))
+
+    def write(self, lines: bytearray) -> None:
+        if not any(lines) and not self.replaced:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(self.path, "wb") as out:
+            for record in _read(self.path):
+                if _key_hash(self.kind, record) not in self.replaced:
+                    out.write(orjson.dumps(record) + b"\n")
+            self.spool.seek(0)
+            for number, raw in enumerate(self.spool):
+                if lines[number]:
+                    out.write(raw)
+
+
+LINE_BITS = 40
+LINE_MASK = (1 << LINE_BITS) - 1
+EPOCH_OFFSET_US = 62_135_596_800 * 1_000_000  # microseconds from 0001-01-01 to 1970: keeps stamps >= 0
+
+
+def _key_hash(kind: str, record: dict[str, Any]) -> int:
+    """64 bits of the record's key: a collision needs about 4 billion records in one store."""
+    return int.from_bytes(hashlib.blake2b(record_key(kind, record).encode(), digest_size=8).digest(), "big")
+
+
+def _stamp(record: dict[str, Any]) -> int:
+    return int(records.timestamp(record.get("updated_at")).timestamp() * 1_000_000) + EPOCH_OFFSET_US
+
+
+def _pack(stamp: int, origin: int, line: int) -> int:
+    """One integer that orders as (updated_at, origin id, line) does: newest, then highest id wins."""
+    return (stamp << (2 * LINE_BITS)) | ((origin & LINE_MASK) << LINE_BITS) | line
+
+
+def _origin_id(record: dict[str, Any]) -> int:
+    origin = record.get("origin") or {}
+    value = next((origin[key] for key in ("annotation", "draft", "prediction") if key in origin), 0)
+    return value if isinstance(value, int) else 0
+
+
+def _read(path: Path) -> Iterator[dict[str, Any]]:
+    return read_jsonl(path, Messages.FIX_ANNOTATIONS) if path.exists() else iter(())
+
+
+class Quarantine:
+    """Refused records with their raw form and reason; the same refusal is kept once."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.known = {bytes.fromhex(r["key"]) for r in _read(path)}
+        self.spool: IO[bytes] = tempfile.TemporaryFile()
+        self.new = 0
+
+    def add(self, kind: str, reason: str, detail: str, task: dict[str, Any], raw: Any, export: str) -> None:
+        data = task.get("data") if isinstance(task.get("data"), dict) else {}
+        entry = {
+            "kind": kind,
+            "reason": reason,
+            "detail": detail,
+            "export": export,
+            "task": task.get("id"),
+            "article_id": data.get("article_id"),
+            "raw": _without_emails(raw),
+        }
+        key = record_digest([kind, reason, task.get("id"), raw])
+        if key in self.known:
+            return
+        self.known.add(key)
+        self.spool.write(orjson.dumps({"key": key.hex(), **entry}) + b"\n")
+        self.new += 1
+
+    def write(self) -> None:
+        if not self.new:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_write(self.path, "wb") as out:
+            if self.path.exists():
+                with self.path.open("rb") as existing:
+                    shutil.copyfileobj(existing, out)
+            self.spool.seek(0)
+            shutil.copyfileobj(self.spool, out)
+
+
+def _without_emails(raw: Any) -> Any:
+    """The raw record as it came, but for the annotator's e-mail and name (quarantine is local, still
+    it should not be where e-mails can be copied from)."""
+    if isinstance(raw, dict) and isinstance(raw.get("completed_by"), dict):
+        who = raw["completed_by"]
+        return {**raw, "completed_by": {"id": who.get("id")}}
+    return raw
