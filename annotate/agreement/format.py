@@ -3,7 +3,7 @@
 The terminal (``annotate agreement``, ``annotate diff``, ``annotate prelabel score``, ``annotate status``) and
 the dataset card read their text from here, so a figure reads the same wherever it is shown. Tables are
 plain ``Table`` values: the CLI draws them with rich, the card writes them as Markdown (``markdown_table``).
-No numpy, no I/O: importing this costs nothing.
+It does no arithmetic and no I/O: it only reads the report.
 """
 
 from __future__ import annotations
@@ -55,9 +55,9 @@ def headline_text(headline: Headline) -> str:
     )
 
 
-def headline_figures(headline: Headline | None) -> str:
+def headline_figures(headline: Headline) -> str:
     """``0.756 / 0.838``: strict span F1 / alpha_U without intervals, for one-line comparisons."""
-    return f"{figure_text(headline['strict_f1'])} / {figure_text(headline['unitizing_alpha'])}" if headline else ""
+    return f"{figure_text(headline['strict_f1'])} / {figure_text(headline['unitizing_alpha'])}"
 
 
 def annotators_text(report: Report) -> str:
