@@ -22,7 +22,7 @@ from annotate.imports import ANNOTATORS_FILE, Annotators, Refused, check_result,
 from annotate.pull import download, slug
 from annotate.push import DEFAULT_BATCH_SIZE, ensure_project, pushed_articles
 from annotate.records import collect_submitted, timestamp
-from annotate.schema import load_schema
+from annotate.schema import Schema, load_schema
 from annotate.spans import Span
 from annotate.studio import Studio
 from annotate.workspace import Workspace, atomic_write, jsonl_writer, record_digest
@@ -88,7 +88,7 @@ def adjudicate_push(
         elif pushed_sha is not None:
             summary.changed_since_push.append(article["id"])
         else:
-            batch.append(_review_task(article, marks.get(article["id"], {}), settled))
+            batch.append(_review_task(article, marks.get(article["id"], {}), settled, schema))
             summary.predictions += len(batch[-1]["predictions"])
         if len(batch) >= batch_size:
             _import(studio, summary, batch, progress)
@@ -117,12 +117,14 @@ def _annotators_spans(
     return found
 
 
-def _review_task(article: dict[str, Any], marks: dict[str, list[Span]], settled: dict[str, Any]) -> dict[str, Any]:
-    task = tasks.article_task(article)
+def _review_task(
+    article: dict[str, Any], marks: dict[str, list[Span]], settled: dict[str, Any], schema: Schema
+) -> dict[str, Any]:
+    task = tasks.article_task(article, schema.text_key)
     text = article["text"]
 
     def prediction(version: str, spans: Iterable[Span]) -> dict[str, Any]:
-        result = [tasks.span_region(span, text, index) for index, span in enumerate(sorted(spans), start=1)]
+        result = [tasks.span_region(span, text, index, schema) for index, span in enumerate(sorted(spans), start=1)]
         return {"model_version": version, "result": result}
 
     task["predictions"] = [prediction(who, marks.get(who, [])) for who in settled["annotators"]]

@@ -214,7 +214,98 @@ def schema_check(workspace: WorkspaceOption = Path(".")) -> None:
     """
     ws = open_workspace(workspace)
     schema = load_schema(ws.schema_path)
-    typer.echo(f"{ws.relative(ws.schema_path)}: {schema.id}, labels {', '.join(schema.label_names)}: valid.")
+    controls = f"; controls {', '.join(c.name for c in schema.controls)}" if schema.controls else ""
+    typer.echo(f"{ws.relative(ws.schema_path)}: {schema.id}, labels {', '.join(schema.label_names)}{controls}: valid.")
+    _warn_placeholders(ws.relative(ws.schema_path), schema_stage.definition_placeholders(schema))
+
+
+def _warn_placeholders(path: str, placeholders: list[str]) -> None:
+    if placeholders:
+        typer.echo(
+            f"WARNING: {path}: {len(placeholders)} without a definition yet ({', '.join(placeholders)}): "
+            "write one for each (the guidelines and the dataset card show them).",
+            err=True,
+        )
+
+
+SchemaNameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--name", help="Name of the schema (default: from the file or the project title); written to schemas/NAME.yaml."
+    ),
+]
+OverwriteOption = Annotated[bool, typer.Option("--overwrite", help="Replace schemas/NAME.yaml if it exists.")]
+
+
+@schema_app.command("from-config")
+@one_line_errors
+def schema_from_config(
+    config: Annotated[Path, typer.Argument(help="A Label Studio labeling config (XML).", show_default=False)],
+    name: SchemaNameOption = None,
+    overwrite: OverwriteOption = False,
+    workspace: WorkspaceOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Make the workspace's schema from a Label Studio labeling config (XML).
+
+    Its <Labels> become the labels (colours, hotkeys and hints kept), its document-level <Choices> and
+    <Taxonomy> the controls; any other control is kept as it is, so `schema config` gives the same
+    interface back. Labels without a hint get a placeholder definition that `schema check` warns about.
+
+    Example:
+
+    \b
+        annotate schema from-config labeling-config.xml --name police-narratives
+    """
+    ws = open_workspace(workspace)
+    if not config.is_file():
+        raise AnnotateError(Messages.FILE_MISSING, path=config, fix="Give the path of a labeling config (XML).")
+    text = config.read_text(encoding="utf-8")
+    adopted = schema_stage.adopt_config(ws, text, name or schema_stage.schema_name(config.stem), str(config), overwrite)
+    _print_adopted(adopted, as_json)
+
+
+@schema_app.command("from-project")
+@one_line_errors
+def schema_from_project(
+    project: ProjectOption,
+    name: SchemaNameOption = None,
+    overwrite: OverwriteOption = False,
+    workspace: WorkspaceOption = Path("."),
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Make the workspace's schema from a live Label Studio project's labeling config.
+
+    As `schema from-config`, with the config read from the server; `push` to that project then
+    finds no difference.
+
+    Example:
+
+    \b
+        annotate schema from-project --project "Police narratives" --url http://localhost:8080
+    """
+    ws = open_workspace(workspace)
+    studio = studio_stage.connect(ws, url, api_key)
+    found = studio.project(project)
+    adopted = schema_stage.adopt_config(
+        ws, found.label_config or "", name or schema_stage.schema_name(project), f"project '{project}'", overwrite
+    )
+    _print_adopted(adopted, as_json)
+
+
+def _print_adopted(adopted: schema_stage.AdoptedSchema, as_json: bool) -> None:
+    if as_json:
+        print_json(adopted.as_dict())
+    else:
+        controls = f", controls {', '.join(adopted.controls)}" if adopted.controls else ""
+        kept = f", {adopted.kept} other control(s) kept as they are" if adopted.kept else ""
+        typer.echo(
+            f"Wrote {adopted.path} ({adopted.schema}: labels {', '.join(adopted.labels)}{controls}{kept}); "
+            "it is now the workspace's schema."
+        )
+    _warn_placeholders(adopted.path, adopted.placeholders)
 
 
 @schema_app.command("config")

@@ -44,6 +44,9 @@ class Messages:
         "{path}: labels[{index}].hotkey '{hotkey}' is already used by label '{other}'. Give each label its own hotkey."
     )
     SCHEMA_LABEL_CONFIG = "{path}: the Label Studio config derived from it is invalid: {problem}."
+    SCHEMA_BAD_NAME = "'{name}' cannot name a schema: use lowercase letters, digits, '-', '_' or '.' (--name)."
+    SCHEMA_EXISTS = "{path} exists already; nothing was changed. Pass --name NAME for another file, or --overwrite."
+    CONFIG_UNUSABLE = "The labeling config of {source} cannot become a schema: {problem}."
 
     # corpus
     CORPUS_UNSUPPORTED = (

@@ -16,6 +16,7 @@ goes out: pushing the round again sends only what of that sample is missing.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -23,10 +24,10 @@ from typing import Any
 
 import ijson
 import numpy as np
-from label_studio_sdk.label_interface import LabelInterface
 
 from annotate.errors import AnnotateError, Messages
-from annotate.schema import FROM_NAME, Schema, guidelines_html, load_schema
+from annotate.labelconfig import interface_differences
+from annotate.schema import Schema, guidelines_html, load_schema
 from annotate.studio import Studio
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
@@ -62,28 +63,12 @@ class PushSummary:
 
 
 def config_differences(project_config: str, schema: Schema) -> list[str]:
-    """What differs between a project's labeling config and the schema's, label by label."""
-    wanted = _label_attrs(schema.label_config())
-    found = _label_attrs(project_config)
-    differences = [f"label '{name}' is not in the project" for name in wanted if name not in found]
-    differences += [f"label '{name}' is not in the schema" for name in found if name not in wanted]
-    for name in wanted:
-        if name in found and wanted[name] != found[name]:
-            keys = sorted(
-                key for key in wanted[name].keys() | found[name].keys() if wanted[name].get(key) != found[name].get(key)
-            )
-            differences.append(f"label '{name}' differs in {', '.join(keys)}")
-    if not differences and " ".join(project_config.split()) != " ".join(schema.label_config().split()):
-        differences.append("the labels agree but the rest of the config (layout, text or header) differs")
-    return differences
-
-
-def _label_attrs(config: str) -> dict[str, dict[str, Any]]:
+    """What differs between a project's labeling config and the schema's, as interfaces (controls,
+    labels and their attributes, choice trees); layout is not compared."""
     try:
-        control = LabelInterface(config).get_control(FROM_NAME)
-    except Exception:  # the SDK raises several kinds for a config without our control
-        return {}
-    return {name: dict(tag.attr) for name, tag in (control.labels_attrs or {}).items()}
+        return interface_differences(schema.label_config(), project_config)
+    except ET.ParseError as exc:
+        return [f"the project's config is not well-formed XML ({exc})"]
 
 
 def ensure_project(studio: Studio, title: str, schema: Schema, update_config: bool = False) -> tuple[Any, bool, bool]:
@@ -120,7 +105,7 @@ def read_tasks(workspace: Workspace) -> Iterator[dict[str, Any]]:
         try:
             for number, task in enumerate(ijson.items(stream, "item", use_float=True), start=1):
                 data = task.get("data") if isinstance(task, dict) else None
-                if not isinstance(data, dict) or not {"text", "article_id", "sha256"} <= data.keys():
+                if not isinstance(data, dict) or not {"article_id", "sha256"} <= data.keys():
                     raise AnnotateError(Messages.TASKS_BAD_TASK, path=shown, number=number)
                 yield task
         except ijson.JSONError as exc:

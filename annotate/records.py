@@ -46,6 +46,9 @@ class SubmittedAnnotation(NamedTuple):
     starts: array[int]
     ends: array[int]
     labels: array[int]  # label codes: indexes into the labels given to ``collect_submitted``
+    # Document-level choices by control name (the options selected, in the control's order); None when
+    # ``collect_submitted`` was given no controls.
+    choices: dict[str, tuple[str, ...]] | None = None
 
     def spans(self, labels: Sequence[str]) -> list[Span]:
         offsets = zip(self.starts, self.ends, self.labels, strict=True)
@@ -65,14 +68,15 @@ class Submitted:
 _START, _END, _LABEL = operator.itemgetter("start"), operator.itemgetter("end"), operator.itemgetter("label")
 
 
-def collect_submitted(annotations: Iterable[Any], labels: Sequence[str]) -> Submitted:
+def collect_submitted(annotations: Iterable[Any], labels: Sequence[str], controls: Sequence[str] = ()) -> Submitted:
     """Group the submitted, well-formed annotation records by article: one per annotator, the newest
-    (``updated_at``, else ``created_at``) when a key comes twice."""
+    (``updated_at``, else ``created_at``) when a key comes twice. With ``controls`` (names of the schema's
+    document-level controls), each record also keeps its choices of them."""
     codes = {name: index for index, name in enumerate(labels)}
     found = Submitted({}, 0, Counter(), [])
     for line, raw in enumerate(annotations, start=1):
         found.records = line
-        reason, article_id, record = _submitted(raw, codes, line)
+        reason, article_id, record = _submitted(raw, codes, line, controls)
         if reason:
             found.left_out[reason] += 1
             if reason in ("malformed", "unknown_label"):
@@ -88,7 +92,9 @@ def collect_submitted(annotations: Iterable[Any], labels: Sequence[str]) -> Subm
     return found
 
 
-def _submitted(raw: Any, codes: dict[str, int], line: int) -> tuple[str | None, str, SubmittedAnnotation | None]:
+def _submitted(
+    raw: Any, codes: dict[str, int], line: int, controls: Sequence[str] = ()
+) -> tuple[str | None, str, SubmittedAnnotation | None]:
     """``(reason to leave the record out or None, article id, record)``."""
     if not isinstance(raw, dict):
         return "malformed", "", None
@@ -111,7 +117,26 @@ def _submitted(raw: Any, codes: dict[str, int], line: int) -> tuple[str | None, 
         return "malformed", "", None
     if None in label_codes:
         return "unknown_label", "", None
+    choices = _choices(raw.get("choices"), controls) if controls else None
+    if controls and choices is None:
+        return "malformed", "", None
     updated = str(raw.get("updated_at") or raw.get("created_at") or "")
     offsets = (array("q", values) for values in (starts, ends, label_codes))
-    record = SubmittedAnnotation(sys.intern(annotator), sha256, updated, bool(raw.get("ground_truth")), line, *offsets)
+    annotator = sys.intern(annotator)
+    record = SubmittedAnnotation(annotator, sha256, updated, bool(raw.get("ground_truth")), line, *offsets, choices)
     return None, str(article_id), record
+
+
+def _choices(raw: Any, controls: Sequence[str]) -> dict[str, tuple[str, ...]] | None:
+    """A record's ``choices`` of the given controls (a control it lacks: nothing selected); None if malformed."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        return None
+    found = {}
+    for name in controls:
+        values = raw.get(name) or []
+        if not isinstance(values, list) or not all(isinstance(value, str) for value in values):
+            return None
+        found[name] = tuple(values)
+    return found

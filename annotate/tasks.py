@@ -21,7 +21,7 @@ import orjson
 
 from annotate import prelabel as rules
 from annotate.errors import AnnotateError, Messages
-from annotate.schema import FROM_NAME, TO_NAME, Schema, load_schema
+from annotate.schema import TEXT_KEY, Schema, load_schema
 from annotate.spans import Span
 from annotate.workspace import Workspace, atomic_write
 
@@ -58,10 +58,12 @@ def model_version(schema: Schema) -> str:
     return f"annotate-{rules.RULES_VERSION}/{schema.id}"
 
 
-def article_task(article: dict[str, Any]) -> dict[str, Any]:
+def article_task(article: dict[str, Any], text_key: str = TEXT_KEY) -> dict[str, Any]:
+    """A Label Studio task for an article: its text under the schema's data key (``$text`` unless the
+    schema says otherwise), with what import needs to match the annotations back (``article_id``, ``sha256``)."""
     return {
         "data": {
-            "text": article["text"],
+            text_key: article["text"],
             "title": article.get("title") or "",
             "article_id": article["id"],
             "sha256": article["sha256"],
@@ -69,12 +71,12 @@ def article_task(article: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def span_region(span: Span, text: str, index: int) -> dict[str, Any]:
+def span_region(span: Span, text: str, index: int, schema: Schema) -> dict[str, Any]:
     """A Label Studio ``labels`` result for one span (ids are stable so the file is reproducible)."""
     return {
         "id": f"p{index}",
-        "from_name": FROM_NAME,
-        "to_name": TO_NAME,
+        "from_name": schema.span_control,
+        "to_name": schema.text_name,
         "type": "labels",
         "value": {"start": span.start, "end": span.end, "text": span.text_in(text), "labels": [span.label]},
     }
@@ -91,14 +93,14 @@ def offset_problem(span: Span, text: str) -> str | None:
 
 
 def checked_prediction(
-    article_id: str, text: str, spans: Iterable[Span], interface: Any, version: str
+    article_id: str, text: str, spans: Iterable[Span], schema: Schema, interface: Any, version: str
 ) -> tuple[dict[str, Any], list[RefusedRegion]]:
     """The prediction for one task, every region checked by the SDK's ``LabelInterface`` (names,
     type, labels of the config) and against its text; refused regions come back apart."""
     result: list[dict[str, Any]] = []
     refused: list[RefusedRegion] = []
     for span in spans:
-        region = span_region(span, text, len(result) + 1)
+        region = span_region(span, text, len(result) + 1, schema)
         errors = interface.validate_prediction({"result": [region]}, return_errors=True)
         problem = "; ".join(errors) if errors else offset_problem(span, text)
         if problem is None:
@@ -131,10 +133,12 @@ def build(
     with atomic_write(out, "wb") as stream:
         stream.write(b"[")
         for article in workspace.read_articles():
-            task = article_task(article)
+            task = article_task(article, schema.text_key)
             if prelabel:
                 spans = rules.prelabel(article["text"])
-                prediction, refused = checked_prediction(article["id"], article["text"], spans, interface, version)
+                prediction, refused = checked_prediction(
+                    article["id"], article["text"], spans, schema, interface, version
+                )
                 task["predictions"] = [prediction]
                 per_label.update(region["value"]["labels"][0] for region in prediction["result"])
                 summary.refused_regions += len(refused)

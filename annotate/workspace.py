@@ -46,6 +46,20 @@ class Workspace:
     def schema_path(self) -> Path:
         return self.root / self.config["schema"]
 
+    def set_config(self, key: str, value: str) -> None:
+        """Set one top-level key of ``annotate.yaml``, leaving its other lines (and comments) as they are."""
+        path = self.root / CONFIG_FILE
+        line = yaml.safe_dump({key: value}, allow_unicode=True).rstrip("\n")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        at = next((index for index, text in enumerate(lines) if text.startswith(f"{key}:")), None)
+        if at is None:
+            lines.append(line)
+        else:
+            lines[at] = line
+        with atomic_write(path) as out:
+            out.write("\n".join(lines) + "\n")
+        self.config[key] = value
+
     @property
     def corpus_dir(self) -> Path:
         return self.root / "corpus"

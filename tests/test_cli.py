@@ -36,6 +36,8 @@ def test_the_commands_are_the_ones_documented():
             ("agreement",),
             ("schema", "check"),
             ("schema", "config"),
+            ("schema", "from-config"),
+            ("schema", "from-project"),
             ("schema", "tags"),
             ("schema", "guidelines"),
             ("status",),

@@ -105,12 +105,13 @@ BROKEN = {
         "labels[2] (casualty).definition is missing",
     ),
     "empty definition": (_set(2, "definition", "  "), "labels[2] (casualty).definition is missing"),
-    "bad colour name": (_set(1, "color", "red"), "labels[1] (weapon).color 'red' is not a hex colour"),
-    "bad colour digits": (_set(1, "color", "#12345g"), "labels[1] (weapon).color '#12345g' is not a hex colour"),
+    "bad colour name": (_set(1, "color", "light red"), "labels[1] (weapon).color 'light red' is not a colour like"),
+    "bad colour digits": (_set(1, "color", "#12345g"), "labels[1] (weapon).color '#12345g' is not a colour like"),
     "label named O": (_set(0, "name", "O"), "labels[0].name 'O' is reserved"),
-    "label breaking XML": (_set(3, "name", 'loc"ation'), "labels[3].name 'loc\"ation' may hold only letters"),
-    "label with angle bracket": (_set(3, "name", "loc<ation>"), "labels[3].name 'loc<ation>' may hold only"),
-    "label with a space": (_set(3, "name", "place name"), "labels[3].name 'place name' may hold only"),
+    "label breaking XML": (_set(3, "name", 'loc"ation'), "labels[3].name 'loc\"ation' must not hold tabs"),
+    "label with angle bracket": (_set(3, "name", "loc<ation>"), "labels[3].name 'loc<ation>' must not hold"),
+    "label with a tab": (_set(3, "name", "place\tname"), "labels[3].name 'place\tname' must not hold"),
+    "label with an ampersand": (_set(3, "name", "A&B"), "labels[3].name 'A&B' must not hold"),
     "unknown top-level key": (lambda raw: raw.update(colour="x"), "colour is not a known key"),
     "unknown label key": (_set(0, "colour", "#ffffff"), "labels[0].colour is not a known key"),
     "unknown examples key": (
@@ -118,7 +119,7 @@ BROKEN = {
         "labels[0] (actor).examples.good is not a known key",
     ),
     "duplicate hotkey": (_set(1, "hotkey", "a"), "labels[1].hotkey 'a' is already used by label 'actor'"),
-    "bad hotkey": (_set(1, "hotkey", "ctrl+w"), "labels[1] (weapon).hotkey 'ctrl+w' must be one lowercase letter"),
+    "bad hotkey": (_set(1, "hotkey", "ctrl w"), "labels[1] (weapon).hotkey 'ctrl w' must be a key like"),
     "bad version": (lambda raw: raw.update(version="1.0"), "version '1.0' is not a version like 1.0.0"),
     "no labels": (lambda raw: raw.update(labels=[]), "labels must be a non-empty list"),
     "missing name": (lambda raw: raw.pop("name"), "name is missing"),
@@ -164,12 +165,12 @@ def test_cli_schema_config_prints_the_config(cli, workspace):
 
 def test_cli_schema_check_reports_a_broken_schema_in_one_line(cli, workspace):
     workspace.schema_path.write_text(
-        workspace.schema_path.read_text(encoding="utf-8").replace('"#1f77b4"', '"blue"'), encoding="utf-8"
+        workspace.schema_path.read_text(encoding="utf-8").replace('"#1f77b4"', '"dark blue"'), encoding="utf-8"
     )
     result = cli("schema", "check", workspace=workspace)
     assert result.exit_code == 1
     assert result.stderr.strip().count("\n") == 0
-    assert "labels[1] (weapon).color 'blue' is not a hex colour" in result.stderr
+    assert "labels[1] (weapon).color 'dark blue' is not a colour like" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
 
 

@@ -30,4 +30,3 @@ from annotate.prelabel.rules import (  # noqa: F401
     resolve_overlaps,
 )
 from annotate.prelabel.scoring import evaluate, score  # noqa: F401
-

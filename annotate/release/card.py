@@ -30,9 +30,7 @@ SETTLED_KINDS = ("unanimous", "majority", "adjudicated", "ground_truth", "single
 # -- the agreement figures the card and the manifest report ----------------------------------------
 
 
-def agreement_figures(
-    workspace: Workspace, schema: Schema, assignment: SplitAssignment, corpus: CorpusIndex
-) -> Report:
+def agreement_figures(workspace: Workspace, schema: Schema, assignment: SplitAssignment, corpus: CorpusIndex) -> Report:
     """The agreement report over exactly the annotations the ``annotations`` config publishes."""
     from annotate import agreement
 
