@@ -25,11 +25,9 @@ from annotate.schema import (
     Schema,
 )
 
-# Tags that label regions of a text; only <Labels> is modelled, the others are kept.
-_TEXT_OBJECTS = ("Text", "HyperText")
 # Attributes the schema models itself; any other attribute of <Choices>/<Taxonomy> is kept.
 _CONTROL_OWN = ("name", "toName", "choice")
-_CHOICE_TAGS = ("Choice",)
+_LABEL_OWN = ("value", "background", "hotkey", "hint")
 
 
 class ConfigError(ValueError):
@@ -50,7 +48,8 @@ def label_config(schema: Schema) -> str:
         attributes = {"value": label.name, "background": label.color, "hotkey": label.hotkey}
         if label.definition != PLACEHOLDER_DEFINITION:
             attributes["hint"] = label.definition
-        ET.SubElement(labels, "Label", {key: value for key, value in attributes.items() if value})
+        attributes = {key: value for key, value in attributes.items() if value} | dict(label.attributes)
+        ET.SubElement(labels, "Label", attributes)
     text = ET.SubElement(view, "Text", name=schema.text_name, value=f"${schema.text_key}")
     text.attrib.update(schema.text_attributes)
     for control in schema.controls:
@@ -100,7 +99,7 @@ def schema_from_config(config: str, name: str, description: str = "") -> dict[st
             continue
         if _is_document_control(element, text.get("name")):
             controls.append(_control_entry(element))
-        elif element.get("toName") or element.tag in _TEXT_OBJECTS or element.get("value", "").startswith("$"):
+        else:
             keep.append(_xml_of(element))
     schema: dict[str, Any] = {"name": name, "version": "1.0.0"}
     if description:
@@ -185,7 +184,7 @@ def _label_entry(label: ET.Element) -> dict[str, Any]:
         entry["color"] = label.get("background")
     if label.get("hotkey"):
         entry["hotkey"] = label.get("hotkey")
-    return entry
+    return entry | _other_attributes(label, _LABEL_OWN)
 
 
 def _xml_of(element: ET.Element) -> str:

@@ -32,7 +32,7 @@ TO_NAME = "text"
 TEXT_KEY = "text"
 
 SCHEMA_KEYS = ("name", "version", "description", "text", "spans", "labels", "controls", "keep")
-LABEL_KEYS = ("name", "definition", "ace_role", "notes", "examples", "color", "hotkey", "aliases")
+LABEL_KEYS = ("name", "definition", "ace_role", "notes", "examples", "color", "hotkey", "aliases", "attributes")
 EXAMPLE_KEYS = ("positive", "negative")
 TEXT_KEYS = ("name", "value", "attributes")
 SPANS_KEYS = ("name", "attributes")
@@ -64,6 +64,7 @@ class Label:
     positive_examples: tuple[str, ...] = ()
     negative_examples: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()  # older names of the label: an import maps them to this one
+    attributes: tuple[tuple[str, str], ...] = ()  # the config's other attributes of the <Label> (maxUsage, ...)
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ def _parse_label(path: Path, index: int, raw: Any) -> Label:
     if name in ("O", "o"):
         _bad(path, f"{where}.name", "'O' is reserved for 'outside' in BIO tags; choose another name")
     if not _LABEL_NAME.fullmatch(name):
-        problem = "must not hold tabs, line breaks or the characters \" < > &, nor start or end with a space"
+        problem = 'must not hold tabs, line breaks or the characters " < > &, nor start or end with a space'
         _bad(path, f"{where}.name", f"'{name}' {problem}")
     where = f"labels[{index}] ({name})"
     definition = _required_text(path, raw, "definition", "Write a one-line definition of the label.", where)
@@ -257,6 +258,7 @@ def _parse_label(path: Path, index: int, raw: Any) -> Label:
         positive_examples=_text_list(path, examples.get("positive"), f"{where}.examples.positive"),
         negative_examples=_text_list(path, examples.get("negative"), f"{where}.examples.negative"),
         aliases=_text_list(path, raw.get("aliases"), f"{where}.aliases"),
+        attributes=_attributes(path, raw.get("attributes"), f"{where}.attributes"),
     )
 
 
