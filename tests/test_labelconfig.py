@@ -9,6 +9,7 @@ no difference.
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -159,14 +160,15 @@ def test_schema_from_config_refuses_a_config_without_spans_in_one_line(cli, work
 def test_schema_from_project_then_push_finds_no_difference(cli, workspace, label_studio):
     from annotate import push
     from annotate.schema import load_schema
+    from annotate.workspace import open_workspace
 
-    title = "Police narratives (from-project test)"
+    title = f"Police narratives {uuid.uuid4().hex[:8]}"
     config = PROJECT_CONFIGS["leoka"].read_text(encoding="utf-8")
     label_studio.client.projects.create(title=title, label_config=config)
     result = cli("schema", "from-project", "--project", title, *label_studio.connection_args(), workspace=workspace)
     assert result.exit_code == 0, result.stderr
-    assert "schemas/police-narratives-from-project-test.yaml" in result.stdout
-    schema = load_schema(workspace.schema_path)
+    assert f"schemas/{title.lower().replace(' ', '-')}.yaml" in result.stdout
+    schema = load_schema(open_workspace(workspace.root).schema_path)
     project, created, updated = push.ensure_project(label_studio.studio, title, schema)
     assert (created, updated) == (False, False)
     assert push.config_differences(project.label_config, schema) == []
