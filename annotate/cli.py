@@ -1017,6 +1017,13 @@ def _report_gold(summary: gold_stage.GoldSummary, as_json: bool, to_stderr: bool
     per_label = ", ".join(f"{label} {count}" for label, count in figures["spans_per_label"].items())
     per_kind = ", ".join(f"{kind} {count}" for kind, count in figures["spans_per_settled"].items() if count)
     echo(f"Spans {figures['spans']}: {per_label}; settled {per_kind or 'none'}.")
+    for name, counts in figures.get("choices", {}).items():
+        settled = ", ".join(f"{kind} {count}" for kind, count in counts["settled"].items() if count)
+        chosen = ", ".join(f"{option} {count}" for option, count in counts["values"].items())
+        echo(
+            f"Choice {name}: settled {settled or 'none'}; in conflict {counts['in_conflict']}; "
+            f"articles per option: {chosen}."
+        )
     echo(
         f"Candidates {candidates['total']} = gold {candidates['gold']} + rejected {candidates['rejected']} "
         f"+ in conflicts {candidates['in_conflicts']} + overridden {candidates['overridden']}. "
