@@ -1284,6 +1284,9 @@ def export_command(
         f"{len(summary.cut_tokens)} token(s) cut at span edges, {len(summary.left_out_of_bio)} overlapping "
         f"span(s) left out of BIO."
     )
+    if summary.conll_labels:
+        renamed = ", ".join(f"'{label}' as {tag}" for label, tag in summary.conll_labels.items())
+        typer.echo(f"  CoNLL tags write a label's inner spaces as '_': {renamed}.")
     skipped = {
         "held back with open conflicts (--include-conflicts to write them)": summary.held_back,
         "skipped, text changed since annotation": summary.text_changed,
