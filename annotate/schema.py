@@ -233,7 +233,7 @@ def _parse_label(path: Path, index: int, raw: Any) -> Label:
     if name in ("O", "o"):
         _bad(path, f"{where}.name", "'O' is reserved for 'outside' in BIO tags; choose another name")
     if not _LABEL_NAME.fullmatch(name):
-        problem = 'must not hold tabs, line breaks or the characters " < > &, nor start or end with a space'
+        problem = "must not hold tabs, line breaks or the characters \" < > &, nor start or end with a space"
         _bad(path, f"{where}.name", f"'{name}' {problem}")
     where = f"labels[{index}] ({name})"
     definition = _required_text(path, raw, "definition", "Write a one-line definition of the label.", where)
