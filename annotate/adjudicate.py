@@ -1,12 +1,12 @@
 """Adjudication: the review project in Label Studio, conflicts out and decisions back.
 
 The stage after gold. ``adjudicate_push`` sends each article with open conflicts in ``gold/gold.jsonl``
-to a review project: one task per article, with each annotator's spans (read through
-``annotate.records``, as gold counted them) and the spans already settled as predictions.
+to a review project: one task per article, with each annotator's spans and document-level choices (read
+through ``annotate.records``, as gold counted them) and those already settled as predictions.
 ``adjudicate_pull`` brings the adjudicators' decisions back, checking every region as ``annotate
 import`` does, keeps the newest per article in ``gold/adjudications.jsonl`` (shape:
 ``Workspace.read_adjudications``) and settles gold again (``annotate.gold``), where a decision
-overrides the strategy.
+overrides the strategy. Choice regions go both ways through ``annotate.controls``.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotate import corpus, tasks
+from annotate.controls import document_regions, region_values, sorted_values
 from annotate.errors import AnnotateError, Messages
 from annotate.gold import GoldSummary, check_options, gold
 from annotate.imports import ANNOTATORS_FILE, Annotators, Refused, check_result, iter_export, utf16_to_codepoints
 from annotate.pull import download, slug
 from annotate.push import DEFAULT_BATCH_SIZE, ensure_project, pushed_articles
-from annotate.records import collect_submitted, timestamp
+from annotate.records import SubmittedAnnotation, collect_submitted, timestamp
 from annotate.schema import Schema, load_schema
 from annotate.spans import Span
 from annotate.studio import Studio
@@ -76,7 +77,7 @@ def adjudicate_push(
     summary = ReviewPushSummary(title, found.id, studio.project_url(found.id), created)
     summary.articles_in_conflict = len(open_articles)
     there = {} if created else pushed_articles(studio, found.id)
-    marks = _annotators_spans(workspace, open_articles, schema.label_names)
+    marks = _annotators_work(workspace, open_articles, schema)
     batch: list[dict[str, Any]] = []
     for article in workspace.read_articles():
         settled = open_articles.get(article["id"])
@@ -101,16 +102,17 @@ def adjudicate_push(
     return summary
 
 
-def _annotators_spans(
-    workspace: Workspace, gold_records: dict[str, dict[str, Any]], labels: list[str]
-) -> dict[str, dict[str, list[Span]]]:
-    """Each annotator's spans of the given articles, as gold counted them (submitted, newest, same text)."""
+def _annotators_work(
+    workspace: Workspace, gold_records: dict[str, dict[str, Any]], schema: Schema
+) -> dict[str, dict[str, SubmittedAnnotation]]:
+    """Each annotator's record of the given articles, as gold counted them (submitted, newest, same text)."""
     records = (record for record in workspace.read_annotations() if record.get("article_id") in gold_records)
-    found: dict[str, dict[str, list[Span]]] = {}
-    for article_id, by_annotator in collect_submitted(records, labels).by_article.items():
+    controls = [control.name for control in schema.controls]
+    found: dict[str, dict[str, SubmittedAnnotation]] = {}
+    for article_id, by_annotator in collect_submitted(records, schema.label_names, controls).by_article.items():
         settled = gold_records[article_id]
         found[article_id] = {
-            annotator: record.spans(labels)
+            annotator: record
             for annotator, record in by_annotator.items()
             if annotator in settled["annotators"] and record.sha256 == settled["sha256"]
         }
@@ -118,19 +120,24 @@ def _annotators_spans(
 
 
 def _review_task(
-    article: dict[str, Any], marks: dict[str, list[Span]], settled: dict[str, Any], schema: Schema
+    article: dict[str, Any], marks: dict[str, SubmittedAnnotation], settled: dict[str, Any], schema: Schema
 ) -> dict[str, Any]:
     task = tasks.article_task(article, schema.text_key)
     text = article["text"]
 
-    def prediction(version: str, spans: Iterable[Span]) -> dict[str, Any]:
+    def prediction(version: str, spans: Iterable[Span], choices: dict[str, Any]) -> dict[str, Any]:
         result = [tasks.span_region(span, text, index, schema) for index, span in enumerate(sorted(spans), start=1)]
+        result += document_regions(schema, choices)
         return {"model_version": version, "result": result}
 
-    task["predictions"] = [prediction(who, marks.get(who, [])) for who in settled["annotators"]]
-    task["predictions"].append(
-        prediction(SETTLED_PREDICTION, (Span(s["start"], s["end"], s["label"]) for s in settled["spans"]))
-    )
+    task["predictions"] = []
+    for who in settled["annotators"]:
+        record = marks.get(who)
+        spans = record.spans(schema.label_names) if record else []
+        task["predictions"].append(prediction(who, spans, (record.choices or {}) if record else {}))
+    settled_choices = {name: entry["value"] for name, entry in settled.get("choices", {}).items()}
+    settled_spans = (Span(s["start"], s["end"], s["label"]) for s in settled["spans"])
+    task["predictions"].append(prediction(SETTLED_PREDICTION, settled_spans, settled_choices))
     return task
 
 
@@ -190,11 +197,11 @@ def adjudicate_pull(
     path, task_count = download(workspace, studio, found.id, slug(title))
     summary = ReviewPullSummary(title, found.id, workspace.relative(path), task_count)
     annotators = Annotators(workspace.annotations_dir / ANNOTATORS_FILE, studio.users_by_id())
-    labels = frozenset(load_schema(workspace.schema_path).label_names)
+    schema = load_schema(workspace.schema_path)
     stored = {article["id"]: article["sha256"] for article in workspace.read_articles()}
     decisions: dict[str, dict[str, Any]] = {}
     for task in iter_export(path, summary.export):
-        for decision in _decisions(task, stored, labels, annotators, summary):
+        for decision in _decisions(task, stored, schema, annotators, summary):
             _keep_newest(decisions, decision, summary)
     kept = {record["article_id"]: record for record in workspace.read_adjudications()}
     for article_id, decision in decisions.items():
@@ -234,12 +241,13 @@ def _previous_options(workspace: Workspace, strategy: str | None, min_support: i
 def _decisions(
     task: dict[str, Any],
     stored: dict[str, str],
-    labels: frozenset[str],
+    schema: Schema,
     annotators: Annotators,
     summary: ReviewPullSummary,
 ) -> Iterator[dict[str, Any]]:
     data = task.get("data") if isinstance(task.get("data"), dict) else {}
-    article_id, text, items = data.get("article_id"), data.get("text"), task.get("annotations") or []
+    article_id, text, items = data.get("article_id"), data.get(schema.text_key), task.get("annotations") or []
+    labels = frozenset(schema.label_names)
     where = f"task {task.get('id')}"
     if not items:
         return
@@ -256,7 +264,8 @@ def _decisions(
             summary.skipped += 1
             continue
         try:
-            spans, repairs = check_result(item.get("result"), text, labels, to_codepoints)
+            regions, choices, other = _split_regions(item.get("result"), schema)
+            spans, repairs = check_result(regions, text, labels, to_codepoints)
             adjudicator = annotators.pseudonym(item.get("completed_by"))
         except Refused as refused:
             summary.refused.append(f"{where} annotation {item.get('id')}: {refused.detail}")
@@ -264,14 +273,53 @@ def _decisions(
         if repairs:
             done = ", ".join(f"{count} {name}" for name, count in sorted(repairs.items()))
             summary.repairs.append(f"{where} annotation {item.get('id')}: repaired {done}")
-        yield {
+        decision = {
             "article_id": article_id,
             "sha256": stored[article_id],
             "spans": [{"start": s.start, "end": s.end, "label": s.label, "text": s.text_in(text)} for s in spans],
+        }
+        if schema.controls:
+            decision["choices"] = choices
+        if other:
+            decision["other"] = other
+        yield decision | {
             "adjudicator": adjudicator,
             "updated_at": item.get("updated_at") or item.get("created_at"),
             "origin": {"project": task.get("project"), "task": task.get("id"), "annotation": item.get("id")},
         }
+
+
+CHOICE_REGIONS = ("choices", "taxonomy")
+
+
+def _split_regions(result: Any, schema: Schema) -> tuple[Any, dict[str, list[str]], list[Any]]:
+    """An annotation's regions as (span regions, the options chosen per control, regions of anything else).
+
+    A choice region of a control the schema has is read (``annotate.controls``); any other region that
+    is not a ``labels`` region (a TextArea, a rating, ...) is kept as it came; spans are checked after.
+    Raises ``Refused`` on an option the control lacks, or two in a single choice.
+    """
+    if not isinstance(result, list):
+        return result, {}, []  # check_result refuses it
+    spans, other = [], []
+    chosen: dict[str, list[str]] = {control.name: [] for control in schema.controls}
+    for region in result:
+        kind = region.get("type", "labels") if isinstance(region, dict) else None
+        control = schema.control(region.get("from_name")) if isinstance(region, dict) else None
+        if control is not None and kind in CHOICE_REGIONS:
+            try:
+                chosen[control.name] += region_values(region, control)
+            except ValueError as problem:
+                raise Refused("bad-choice", f"region {region.get('id')!r} of '{control.name}': {problem}") from None
+        elif kind is not None and kind != "labels":
+            other.append(region)
+        else:
+            spans.append(region)
+    choices = {control.name: sorted_values(chosen[control.name], control) for control in schema.controls}
+    for control in schema.controls:
+        if not control.multiple and len(choices[control.name]) > 1:
+            raise Refused("bad-choice", f"{len(choices[control.name])} options of the single choice '{control.name}'")
+    return spans, choices, other
 
 
 def _keep_newest(decisions: dict[str, dict[str, Any]], decision: dict[str, Any], summary: ReviewPullSummary) -> None:

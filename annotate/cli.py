@@ -1017,6 +1017,13 @@ def _report_gold(summary: gold_stage.GoldSummary, as_json: bool, to_stderr: bool
     per_label = ", ".join(f"{label} {count}" for label, count in figures["spans_per_label"].items())
     per_kind = ", ".join(f"{kind} {count}" for kind, count in figures["spans_per_settled"].items() if count)
     echo(f"Spans {figures['spans']}: {per_label}; settled {per_kind or 'none'}.")
+    for name, counts in figures.get("choices", {}).items():
+        settled = ", ".join(f"{kind} {count}" for kind, count in counts["settled"].items() if count)
+        chosen = ", ".join(f"{option} {count}" for option, count in counts["values"].items())
+        echo(
+            f"Choice {name}: settled {settled or 'none'}; in conflict {counts['in_conflict']}; "
+            f"articles per option: {chosen}."
+        )
     echo(
         f"Candidates {candidates['total']} = gold {candidates['gold']} + rejected {candidates['rejected']} "
         f"+ in conflicts {candidates['in_conflicts']} + overridden {candidates['overridden']}. "
@@ -1277,6 +1284,9 @@ def export_command(
         f"{len(summary.cut_tokens)} token(s) cut at span edges, {len(summary.left_out_of_bio)} overlapping "
         f"span(s) left out of BIO."
     )
+    if summary.conll_labels:
+        renamed = ", ".join(f"'{label}' as {tag}" for label, tag in summary.conll_labels.items())
+        typer.echo(f"  CoNLL tags write a label's inner spaces as '_': {renamed}.")
     skipped = {
         "held back with open conflicts (--include-conflicts to write them)": summary.held_back,
         "skipped, text changed since annotation": summary.text_changed,

@@ -205,6 +205,14 @@ class Messages:
     TRAINING_UNKNOWN_SOURCE = (
         "No annotator '{source}' in the annotations. Export 'gold' or one of the annotators: {known}."
     )
+    TRAINING_TAG_CLASH = (
+        "Labels {labels} would share the CoNLL tag '{tag}' (CoNLL tags write a label's inner spaces as '_'). "
+        "Rename one of them in the schema, or export jsonl or spacy."
+    )
+    GOLD_WITHOUT_CHOICES = (
+        "{path} line {line}: article {article} was settled without the schema's control '{control}' (the schema "
+        "changed since). Settle gold again: `annotate gold`."
+    )
 
     # rounds
     ROUND_UNKNOWN = (

@@ -7,21 +7,28 @@ starts or ends inside a token, the token is cut there ("drones" with a span on "
 token: where spans overlap, the one that starts first (then the longer) is kept in CoNLL and in spaCy's
 ``doc.ents``, and each one left out is reported; span JSONL and spaCy's ``doc.spans["sc"]`` keep them all.
 
+A label may hold inner spaces ("armed group"): CoNLL's columns are split on white space, so its tags write
+them as "_" (``B-armed_group``), reported once; spaCy and JSONL keep the label as it is. Span JSONL also
+carries the document-level choices (``choices``: the gold's settled options, or the annotator's own) when
+the schema has controls.
+
 Formats come from a registry (``FORMATS``), as spaCy's converters do.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from annotate.controls import sorted_values
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.imports import LISTED
 from annotate.records import collect_submitted
-from annotate.schema import load_schema
+from annotate.schema import Schema, load_schema
 from annotate.spans import Span
 from annotate.tokens import non_overlapping, spans_to_bio_tags, split_tokens_at_spans, tokenize
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
@@ -38,6 +45,7 @@ class Document:
     tokens: list[tuple[int, int]]
     bio_tags: list[str]
     in_bio: list[Span]  # the spans the BIO tags (and spaCy's doc.ents) hold
+    choices: dict[str, list[str]] | None = None  # control -> options (None: the schema has no controls)
 
 
 @dataclass
@@ -55,6 +63,7 @@ class ExportSummary:
     not_in_corpus: int = 0
     records_left_out: Counter = field(default_factory=Counter)  # an annotator's unusable records, by reason
     unlisted: int = 0
+    conll_labels: dict[str, str] = field(default_factory=dict)  # label -> how CoNLL tags write it, if not as is
 
     def note(self, kind: list[str], line: str) -> None:
         if len(self.cut_tokens) + len(self.left_out_of_bio) < LISTED:
@@ -78,15 +87,22 @@ class ExportSummary:
             "skipped_text_changed": self.text_changed,
             "skipped_not_in_corpus": self.not_in_corpus,
             "records_left_out": dict(self.records_left_out),
+            **({"conll_labels": self.conll_labels} if self.conll_labels else {}),
         }
 
 
 # -- the writers ------------------------------------------------------------------------------------
 
 
+def conll_label(label: str) -> str:
+    """A label as a CoNLL tag holds it: its inner white space as "_" (the columns are split on white space)."""
+    return re.sub(r"\s", "_", label)
+
+
 def write_conll(documents: Iterable[Document], out: IO[bytes]) -> None:
     """CoNLL-2003 columns ``token -X- _ tag``; ``-DOCSTART-`` before each article, a blank line between
-    the lines of its text (a line break inside a span does not end the block)."""
+    the lines of its text (a line break inside a span does not end the block). A label's inner spaces
+    are written as "_" (``conll_label``)."""
     for document in documents:
         text = document.article["text"]
         lines = ["-DOCSTART- -X- -X- O", ""]
@@ -94,7 +110,7 @@ def write_conll(documents: Iterable[Document], out: IO[bytes]) -> None:
         for (start, end), tag in zip(document.tokens, document.bio_tags, strict=True):
             if previous_end is not None and "\n" in text[previous_end:start] and not tag.startswith("I-"):
                 lines.append("")
-            lines.append(f"{text[start:end]} -X- _ {tag}")
+            lines.append(f"{text[start:end]} -X- _ {conll_label(tag)}")
             previous_end = end
         lines.append("")
         out.write(("\n".join(lines) + "\n").encode("utf-8"))
@@ -113,6 +129,7 @@ def write_jsonl(documents: Iterable[Document], out: IO[bytes]) -> None:
                 "spans": [{**span._asdict(), "text": span.text_in(text)} for span in document.spans],
                 "tokens": [{"start": start, "end": end} for start, end in document.tokens],
                 "meta": {key: article.get(key) for key in ("title", "source", "url", "published")},
+                **({"choices": document.choices} if document.choices is not None else {}),
             }
         )
 
@@ -181,26 +198,45 @@ def export(
     suffix, writer = FORMATS[format]
     path = Path(out) if out is not None else workspace.training_dir / f"{source}{suffix}"
     summary = ExportSummary(format=format, source=source, path=workspace.relative(path))
-    spans_by_article = _source_spans(workspace, source, include_conflicts, summary)
+    schema = load_schema(workspace.schema_path)
+    if format == "conll":
+        summary.conll_labels = _conll_labels(schema.label_names)
+    spans_by_article = _source_spans(workspace, schema, source, include_conflicts, summary)
     with atomic_write(path, "wb") as stream:
         writer(_documents(workspace, spans_by_article, summary), stream)
     summary.not_in_corpus = len(spans_by_article)
     return summary
 
 
+def _conll_labels(labels: list[str]) -> dict[str, str]:
+    """The labels CoNLL tags write otherwise (inner spaces as "_"); two that would share a tag are refused."""
+    tags: dict[str, str] = {}
+    for label in labels:
+        tag = conll_label(label)
+        if tag in tags:
+            raise AnnotateError(Messages.TRAINING_TAG_CLASH, labels=f"'{tags[tag]}' and '{label}'", tag=tag)
+        tags[tag] = label
+    return {label: tag for tag, label in tags.items() if tag != label}
+
+
+Source = dict[str, tuple[str, list[Span], dict[str, list[str]] | None]]  # article id -> (sha256, spans, choices)
+
+
 def _source_spans(
-    workspace: Workspace, source: str, include_conflicts: bool, summary: ExportSummary
-) -> dict[str, tuple[str, list[Span]]]:
-    """``{article_id: (sha256, spans)}`` of the source: the offsets only, texts stream by later."""
+    workspace: Workspace, schema: Schema, source: str, include_conflicts: bool, summary: ExportSummary
+) -> Source:
+    """``{article_id: (sha256, spans, choices)}`` of the source: the offsets only, texts stream by later."""
+    controls = [control.name for control in schema.controls]
     if source == GOLD:
         if not workspace.gold_path.exists():
             raise AnnotateError(Messages.GOLD_MISSING, path=workspace.relative(workspace.gold_path))
-        found: dict[str, tuple[str, list[Span]]] = {}
-        for record in workspace.read_gold():
+        found: Source = {}
+        for line, record in enumerate(workspace.read_gold(), start=1):
             if record.get("conflicts") and not include_conflicts:
                 summary.held_back += 1
                 continue
-            found[record["article_id"]] = (record["sha256"], _spans(record["spans"]))
+            choices = _gold_choices(workspace, record, line, controls) if controls else None
+            found[record["article_id"]] = (record["sha256"], _spans(record["spans"]), choices)
         return found
     annotators: set[str] = set()
 
@@ -210,38 +246,69 @@ def _source_spans(
             if record["annotator"] == source:
                 yield record
 
-    labels = load_schema(workspace.schema_path).label_names
-    found = collect_submitted(of_source(), labels)
+    labels = schema.label_names
+    found = collect_submitted(of_source(), labels, controls)
     if source not in annotators:
         known = ", ".join(sorted(annotators)) or "none: run `annotate import` or `annotate pull` first"
         raise AnnotateError(Messages.TRAINING_UNKNOWN_SOURCE, source=source, known=known)
     summary.records_left_out.update(
         {reason: count for reason, count in found.left_out.items() if reason not in ("cancelled", "superseded")}
     )
-    return {
-        article_id: (records[source].sha256, sorted(records[source].spans(labels)))
-        for article_id, records in found.by_article.items()
-    }
+    kept: Source = {}
+    for article_id, records in found.by_article.items():
+        record = records[source]
+        choices = _annotator_choices(record.choices, schema) if controls else None
+        if controls and choices is None:
+            summary.records_left_out["unknown_option"] += 1
+            continue
+        kept[article_id] = (record.sha256, sorted(record.spans(labels)), choices)
+    return kept
+
+
+def _gold_choices(workspace: Workspace, record: dict[str, Any], line: int, controls: list[str]) -> dict[str, list[str]]:
+    """A gold record's settled options per control; gold settled before the schema had a control is refused."""
+    settled = record.get("choices") or {}
+    for name in controls:
+        if not isinstance(settled.get(name), dict):
+            raise AnnotateError(
+                Messages.GOLD_WITHOUT_CHOICES,
+                path=workspace.relative(workspace.gold_path),
+                line=line,
+                article=record["article_id"],
+                control=name,
+            )
+    return {name: list(settled[name]["value"]) for name in controls}
+
+
+def _annotator_choices(choices: dict[str, tuple[str, ...]] | None, schema: Schema) -> dict[str, list[str]] | None:
+    """An annotator's options per control, in the control's order; None if one is not the control's."""
+    choices = choices or {}
+    found = {}
+    for control in schema.controls:
+        selected = choices.get(control.name, ())
+        if not set(selected) <= set(control.option_names):
+            return None
+        found[control.name] = sorted_values(selected, control)
+    return found
 
 
 def _spans(raw: Iterable[dict[str, Any]]) -> list[Span]:
     return sorted(Span(span["start"], span["end"], span["label"]) for span in raw)
 
 
-def _documents(
-    workspace: Workspace, spans_by_article: dict[str, tuple[str, list[Span]]], summary: ExportSummary
-) -> Iterator[Document]:
+def _documents(workspace: Workspace, spans_by_article: Source, summary: ExportSummary) -> Iterator[Document]:
     """Stream the corpus; each article of the source becomes a Document (popped, so what is left at the
     end was not in the corpus)."""
     for article in workspace.read_articles():
         found = spans_by_article.pop(article["id"], None)
         if found is None:
             continue
-        sha256, spans = found
+        sha256, spans, choices = found
         if sha256 != article["sha256"]:
             summary.text_changed += 1
             continue
         document = _document(article, spans, summary)
+        document.choices = choices
         summary.articles += 1
         summary.tokens += len(document.tokens)
         summary.spans.update(span.label for span in spans)

@@ -36,6 +36,15 @@
 - ``adjudicated``: settled as ``majority``, but an article counts as complete only when an
   adjudicator or a ground truth settled it; until then it carries one conflict of kind
   *awaiting-adjudication* over its whole text, so ``adjudicate push`` sends it for review.
+- **Document-level choices** (the schema's ``controls``), per control, with the same support needed
+  and the same annotators: every annotator answers a control for the whole text, so leaving an option
+  unselected is a reading too (as the per-option agreement counts it). *Single choice*: the readings
+  are each option and "nothing chosen"; the one with the support needed is gold; none with it, or two
+  options with it (a low ``--min-support``), is a conflict of kind *choice*. *Multiple choice and
+  taxonomy*: each option (a taxonomy node by its path) is present when selected by the support
+  needed, else absent when left unselected by the support needed, else undecided: the control's
+  undecided options are one *choice* conflict (a tie, 1 against 1 or 2 against 2, is one). Overrides
+  as for spans: an adjudication's choices (when it has them), else a ground truth annotation's.
 
 Grouping: the annotation file is not sorted by article. One pass keeps, per article and annotator,
 a small record (``records.collect_submitted``, the reader agreement uses too: starts, ends and label
@@ -51,9 +60,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from annotate.controls import sorted_values
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.records import SubmittedAnnotation, collect_submitted, timestamp
-from annotate.schema import load_schema
+from annotate.schema import Control, Schema, load_schema
 from annotate.spans import Span
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
@@ -65,6 +75,8 @@ RECORD_OUTCOMES = (
     "not_in_corpus", "text_changed", "offsets_outside_text",
 )  # fmt: skip
 AWAITING = "awaiting-adjudication"
+CHOICE = "choice"  # the kind of a document-level control's conflict
+IN_CONFLICT = "in_conflict"  # a control's count of articles where it is in conflict (its ``settled`` is None)
 DIFFER_IN = {"label": "label", "boundary": "extent", "label-and-boundary": "label and extent"}
 
 
@@ -215,6 +227,76 @@ def settled_kind(support: int, annotators: int) -> str:
     return "unanimous" if support == annotators else "majority"
 
 
+# -- settling the document-level choices of one article ------------------------------------------------
+
+
+@dataclass
+class ChoiceSettlement:
+    """One control of one article: the options settled present, how, who chose what, and the conflict."""
+
+    value: list[str]  # the options settled present, in the control's order
+    settled: str | None  # single | unanimous | majority (the weakest reading it took); None: in conflict
+    support: dict[str, list[str]]  # option -> the annotators who selected it (options someone selected)
+    conflict: str | None = None  # why it is in conflict (its kind is ``CHOICE``)
+    options: list[str] = field(default_factory=list)  # the options the conflict is about
+
+
+def choice_support(control: Control, selections: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """Option -> the annotators who selected it, for the options anyone selected, in the control's order."""
+    chosen: dict[str, list[str]] = defaultdict(list)
+    for annotator in sorted(selections):
+        for option in set(selections[annotator]):
+            chosen[option].append(annotator)
+    return {option: chosen[option] for option in control.option_names if option in chosen}
+
+
+def settle_choices(control: Control, selections: Mapping[str, Iterable[str]], needed: int) -> ChoiceSettlement:
+    """Settle one control of one article: ``selections`` maps each annotator to the options they selected
+    (nothing selected is a reading too), ``needed`` is the support a reading needs (module docstring)."""
+    annotators = len(selections)
+    support = choice_support(control, selections)
+    if control.multiple:
+        return _settle_options(control, support, annotators, needed)
+    return _settle_single(control, support, annotators, needed)
+
+
+def _settle_single(control: Control, support: dict[str, list[str]], annotators: int, needed: int) -> ChoiceSettlement:
+    winners = [option for option, who in support.items() if len(who) >= needed]
+    nothing = annotators - len({annotator for who in support.values() for annotator in who})
+    if len(winners) == 1:
+        return ChoiceSettlement(winners, settled_kind(len(support[winners[0]]), annotators), support)
+    if not winners and nothing >= needed:
+        return ChoiceSettlement([], settled_kind(nothing, annotators), support)
+    readings = [f"{option!r} {len(who)}" for option, who in support.items()]
+    readings += [f"nothing {nothing}"] if nothing else []
+    if winners:
+        reason = f"options {', '.join(map(repr, winners))} of '{control.name}' each have the {needed} needed"
+    else:
+        reason = f"no choice in '{control.name}' has the {needed} of {annotators} annotators needed"
+    return ChoiceSettlement([], None, support, f"{reason}: {', '.join(readings)}", list(support))
+
+
+def _settle_options(control: Control, support: dict[str, list[str]], annotators: int, needed: int) -> ChoiceSettlement:
+    value, undecided, unanimous = [], [], True
+    for option in control.option_names:
+        selected = len(support.get(option, ()))
+        if selected >= needed:
+            value.append(option)
+            unanimous &= selected == annotators
+        elif annotators - selected >= needed:
+            unanimous &= selected == 0
+        else:
+            undecided.append(option)
+    if not undecided:
+        return ChoiceSettlement(value, settled_kind(annotators if unanimous else 0, annotators), support)
+    readings = ", ".join(f"{option!r} {len(support[option])}" for option in undecided)
+    reason = (
+        f"neither selecting nor leaving {'this option' if len(undecided) == 1 else 'these options'} of "
+        f"'{control.name}' has the {needed} of {annotators} annotators needed: selected by {readings}"
+    )
+    return ChoiceSettlement(value, None, support, reason, undecided)
+
+
 # -- the stage --------------------------------------------------------------------------------------
 
 
@@ -241,6 +323,10 @@ class GoldSummary:
     adjudicated: list[str] = field(default_factory=list)  # articles settled by an adjudication
     adjudications_ignored: list[str] = field(default_factory=list)
     per_round: dict[str, Counter[str]] = field(default_factory=dict)  # round -> articles, complete, with_conflicts
+    # Document-level controls (none: the schema has no controls, and the report has no "choices").
+    controls: list[str] = field(default_factory=list)
+    choices_settled: dict[str, Counter[str]] = field(default_factory=dict)  # control -> articles by settled
+    choice_values: dict[str, Counter[str]] = field(default_factory=dict)  # control -> articles by option settled
 
     def count_round(self, names: Iterable[str], record: dict[str, Any]) -> None:
         for name in names:
@@ -254,7 +340,19 @@ class GoldSummary:
         records_ok = sum(self.records[k] for k in RECORD_OUTCOMES) == self.records["read"]
         strategy_spans = sum(self.spans_per_settled[k] for k in ("single", "unanimous", "majority"))
         spans_ok = sum(self.spans_per_label.values()) == sum(self.spans_per_settled.values())
-        return records_ok and spans_ok and strategy_spans == self.candidates["gold"]
+        choices_ok = all(sum(self.choices_settled[name].values()) == self.articles for name in self.controls)
+        return records_ok and spans_ok and choices_ok and strategy_spans == self.candidates["gold"]
+
+    def choices_dict(self) -> dict[str, Any]:
+        """Per control: articles by how it was settled (``in_conflict``: not settled) and by option settled."""
+        return {
+            name: {
+                "settled": {kind: self.choices_settled[name][kind] for kind in SETTLED},
+                "in_conflict": self.choices_settled[name][IN_CONFLICT],
+                "values": dict(self.choice_values[name]),
+            }
+            for name in self.controls
+        }
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -282,6 +380,7 @@ class GoldSummary:
             "adjudicated": self.adjudicated,
             "adjudications_ignored": self.adjudications_ignored,
             "per_round": {name: dict(counts) for name, counts in self.per_round.items()},
+            **({"choices": self.choices_dict()} if self.controls else {}),
             "balanced": self.balanced,
         }
 
@@ -316,12 +415,16 @@ def gold(
         raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, path=where)
     summary = GoldSummary(strategy, min_support, path=workspace.relative(workspace.gold_path))
     summary.spans_per_label.update(dict.fromkeys(schema.label_names, 0))
+    for control in schema.controls:
+        summary.controls.append(control.name)
+        summary.choices_settled[control.name] = Counter()
+        summary.choice_values[control.name] = Counter(dict.fromkeys(control.option_names, 0))
     labels = list(schema.label_names)
-    by_article = _collect(workspace.read_annotations(), labels, summary)
+    by_article = _collect(workspace.read_annotations(), labels, summary, summary.controls)
     if summary.records["read"] == 0:
         raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, path=where)
     decisions = {record["article_id"]: record for record in workspace.read_adjudications()}
-    settler = _Settler(strategy, min_support, labels, summary)
+    settler = _Settler(strategy, min_support, schema, summary)
     rounds = workspace.rounds_of_articles()
     with atomic_write(workspace.gold_path, "wb") as out:
         writer = jsonl_writer(out)
@@ -344,10 +447,10 @@ def gold(
 
 
 def _collect(
-    annotations: Iterable[Any], labels: list[str], summary: GoldSummary
+    annotations: Iterable[Any], labels: list[str], summary: GoldSummary, controls: list[str]
 ) -> dict[str, dict[str, SubmittedAnnotation]]:
     """Submitted records by article and annotator (two for one key: the last updated wins), counted."""
-    found = collect_submitted(annotations, labels)
+    found = collect_submitted(annotations, labels, controls)
     summary.records["read"] += found.records
     summary.records.update(found.left_out)
     for line, reason in found.problems:
@@ -358,10 +461,11 @@ def _collect(
 class _Settler:
     """Settles one article at a time into its gold record, counting into the summary."""
 
-    def __init__(self, strategy: str, min_support: int | None, labels: list[str], summary: GoldSummary):
+    def __init__(self, strategy: str, min_support: int | None, schema: Schema, summary: GoldSummary):
         self.strategy = strategy
         self.min_support = min_support
-        self.labels = labels
+        self.labels = list(schema.label_names)
+        self.controls = schema.controls
         self.summary = summary
 
     def article(
@@ -369,6 +473,7 @@ class _Settler:
     ) -> dict[str, Any] | None:
         text, summary = article["text"], self.summary
         marks: dict[str, list[Span]] = {}
+        selections: dict[str, dict[str, tuple[str, ...]]] = {}  # annotator -> control -> options selected
         ground_truth: tuple[str, str] | None = None  # (updated_at, annotator) of the newest
         for annotator, record in sorted(found.items()):
             if record.sha256 != article["sha256"]:
@@ -383,15 +488,24 @@ class _Settler:
                     f"offsets outside the text (0-{len(text)}); left out"
                 )
                 continue
+            problem = self._choice_problem(record)
+            if problem is not None:
+                summary.records[problem[0]] += 1
+                summary.problems.append(
+                    f"annotation record {record.line} (article {article['id']} by {annotator}): {problem[1]}; left out"
+                )
+                continue
             summary.records["used"] += 1
             marks[annotator] = spans
+            selections[annotator] = record.choices or {}
             if record.ground_truth:
                 stamp = (timestamp(record.updated), annotator)
                 ground_truth = max(ground_truth, stamp) if ground_truth else stamp
         decision = self._valid_decision(article, decision)
         if not marks and decision is None:
             return None
-        settlement = settle_spans(marks, support_needed(self.strategy, len(marks), self.min_support))
+        needed = support_needed(self.strategy, len(marks), self.min_support)
+        settlement = settle_spans(marks, needed)
         found_candidates = candidates(marks)
         record = {
             "article_id": article["id"],
@@ -405,12 +519,54 @@ class _Settler:
             "spans": [],
             "conflicts": [],
         }
+        choice_conflicts: list[dict[str, Any]] = []
+        if self.controls:
+            choices, choice_conflicts = self._choices(selections, needed, decision, ground_truth and ground_truth[1])
+            record["choices"] = choices
+            record["conflicts"] = record.pop("conflicts")  # "choices" before "conflicts", as the docs show
         if decision is not None or ground_truth is not None:
             self._override(record, text, found_candidates, decision, ground_truth and ground_truth[1], marks)
         else:
-            self._by_strategy(record, text, marks, settlement, found_candidates)
+            self._by_strategy(record, text, marks, settlement, found_candidates, choice_conflicts)
         self._count(record)
         return record
+
+    def _choice_problem(self, record: SubmittedAnnotation) -> tuple[str, str] | None:
+        """Why a record's choices cannot be used (an option the control lacks, two in a single choice), or None."""
+        for control in self.controls:
+            selected = (record.choices or {}).get(control.name, ())
+            unknown = [option for option in selected if option not in control.option_names]
+            if unknown:
+                return "unknown_label", f"option {unknown[0]!r} is not an option of control '{control.name}'"
+            if not control.multiple and len(set(selected)) > 1:
+                return "malformed", f"{len(selected)} options of the single-choice control '{control.name}'"
+        return None
+
+    def _choices(
+        self,
+        selections: dict[str, dict[str, tuple[str, ...]]],
+        needed: int,
+        decision: dict[str, Any] | None,
+        ground_truth: str | None,
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """Each control settled, ``{control: {value, settled, support}}``, and the conflicts of those in conflict.
+
+        An adjudication settles every control (one it lacks: nothing chosen), else a ground truth does."""
+        found: dict[str, Any] = {}
+        conflicts: list[dict[str, Any]] = []
+        for control in self.controls:
+            settled = settle_choices(control, {who: chosen[control.name] for who, chosen in selections.items()}, needed)
+            entry: dict[str, Any] = {"value": settled.value, "settled": settled.settled, "support": settled.support}
+            if decision is not None:
+                chosen = (decision.get("choices") or {}).get(control.name) or []
+                entry["value"], entry["settled"] = sorted_values(chosen, control), "adjudicated"
+            elif ground_truth is not None:
+                entry["value"] = sorted_values(selections[ground_truth][control.name], control)
+                entry["settled"] = "ground_truth"
+            elif settled.conflict is not None:
+                conflicts.append(_choice_conflict_entry(control.name, settled))
+            found[control.name] = entry
+        return found, conflicts
 
     def _valid_decision(self, article: dict[str, Any], decision: dict[str, Any] | None) -> dict[str, Any] | None:
         if decision is None:
@@ -426,12 +582,29 @@ class _Settler:
             valid = all(0 <= s["start"] < s["end"] <= len(text) and s["label"] in self.labels for s in spans)
         except (TypeError, KeyError):
             valid = False
+        valid = valid and self._decided_choices_fit(decision.get("choices"))
         if not valid:
             self.summary.adjudications_ignored.append(
                 f"article {article['id']}: the adjudication's spans do not fit the article (damaged file?); ignored"
             )
             return None
         return decision
+
+    def _decided_choices_fit(self, choices: Any) -> bool:
+        """Whether an adjudication's ``choices`` (if any) name only the controls' options, one in a single choice."""
+        if choices is None:
+            return True
+        if not isinstance(choices, dict):
+            return False
+        for control in self.controls:
+            chosen = choices.get(control.name) or []
+            if not isinstance(chosen, list) or not all(isinstance(option, str) for option in chosen):
+                return False
+            if not set(chosen) <= set(control.option_names):
+                return False
+            if not control.multiple and len(chosen) > 1:
+                return False
+        return True
 
     def _override(
         self,
@@ -464,6 +637,7 @@ class _Settler:
         marks: dict[str, list[Span]],
         settlement: Settlement,
         found: list[Candidate],
+        choice_conflicts: list[dict[str, Any]],
     ) -> None:
         annotators = len(marks)
         record["settled_by"] = (
@@ -472,12 +646,12 @@ class _Settler:
         record["spans"] = [
             _span_entry(c.span, text, settled_kind(len(c.support), annotators), c.support) for c in settlement.gold
         ]
-        conflicts = list(settlement.conflicts)
+        record["conflicts"] = [_conflict_entry(conflict, text) for conflict in settlement.conflicts]
+        record["conflicts"] += choice_conflicts
         if self.strategy == "adjudicated":
             reason = "the adjudicated strategy counts an article only once an adjudicator or a ground truth settled it"
-            conflicts.append(Conflict(AWAITING, reason, found, 0, len(text)))
+            record["conflicts"].append(_conflict_entry(Conflict(AWAITING, reason, found, 0, len(text)), text))
             self.summary.awaiting_adjudication += 1
-        record["conflicts"] = [_conflict_entry(conflict, text) for conflict in conflicts]
         self.summary.candidates["gold"] += len(settlement.gold)
         self.summary.candidates["rejected"] += len(settlement.rejected)
         self.summary.candidates["in_conflicts"] += sum(len(c.candidates) for c in settlement.conflicts)
@@ -489,6 +663,9 @@ class _Settler:
         for span in record["spans"]:
             summary.spans_per_label[span["label"]] += 1
             summary.spans_per_settled[span["settled"]] += 1
+        for name, entry in record.get("choices", {}).items():
+            summary.choices_settled[name][entry["settled"] or IN_CONFLICT] += 1
+            summary.choice_values[name].update(entry["value"])
         if record["conflicts"]:
             summary.with_conflicts += 1
             summary.conflicts += len(record["conflicts"])
@@ -524,4 +701,14 @@ def _conflict_entry(conflict: Conflict, text: str) -> dict[str, Any]:
             }
             for c in conflict.candidates
         ],
+    }
+
+
+def _choice_conflict_entry(control: str, settled: ChoiceSettlement) -> dict[str, Any]:
+    """A control's conflict: the options in question and who selected each (the others selected none)."""
+    return {
+        "control": control,
+        "kind": CHOICE,
+        "reason": settled.conflict,
+        "candidates": [{"option": option, "support": settled.support.get(option, [])} for option in settled.options],
     }

@@ -223,11 +223,15 @@ class Workspace:
              "spans": [{"start": int, "end": int, "label": str, "text": str,
                         "settled": "single" | "unanimous" | "majority" | "adjudicated" | "ground_truth",
                         "support": ["ann-01", ...]}, ...]  (sorted by start, end, label),
+             "choices": {control: {"value": [option, ...], "settled": "single" | ... | None (in conflict),
+                                   "support": {option: ["ann-01", ...]}}}  (only when the schema has controls),
              "conflicts": [{"start": int, "end": int,  (the stretch of text the candidates cover)
                             "kind": "label" | "boundary" | "label-and-boundary" | "overlapping-settled"
                                     | "awaiting-adjudication",
                             "reason": str,
-                            "candidates": [{"start", "end", "label", "text", "support": [...]}]}, ...]}
+                            "candidates": [{"start", "end", "label", "text", "support": [...]}]}, ...
+                           then a control's: {"control": str, "kind": "choice", "reason": str,
+                                              "candidates": [{"option": str, "support": [...]}]}]}
 
         An article is complete when ``conflicts`` is empty; its open conflicts are what
         ``annotate adjudicate push`` sends for review. The rules: ``annotate.gold``.
@@ -241,6 +245,8 @@ class Workspace:
         One record per article::
 
             {"article_id": str, "sha256": str, "spans": [{"start", "end", "label", "text"}, ...],
+             "choices": {control: [option, ...]}  (only when the schema has controls),
+             "other": [region, ...]  (regions of controls the schema does not model; only when there are any),
              "adjudicator": "ann-04" (a pseudonym), "updated_at": str,
              "origin": {"project": int, "task": int, "annotation": int}}
 

@@ -16,11 +16,11 @@ from annotate import __version__
 from annotate.agreement import format as agreement_format
 from annotate.agreement.shape import Headline, Report
 from annotate.release import hf_compat
-from annotate.release.dataset import data_path, features, published_annotations
+from annotate.release.dataset import NONE_CHOSEN, choice_columns, data_path, features, published_annotations
 from annotate.release.sources import CorpusIndex, GoldIndex
 from annotate.release.splits import SPLITS, SplitAssignment
 from annotate.release.summary import ReleaseSummary
-from annotate.schema import Schema, label_guide_markdown
+from annotate.schema import Schema, control_guide_markdown, label_guide_markdown
 from annotate.workspace import Workspace
 
 CARD, CHANGELOG = "README.md", "CHANGELOG.md"
@@ -34,7 +34,7 @@ def agreement_figures(workspace: Workspace, schema: Schema, assignment: SplitAss
     """The agreement report over exactly the annotations the ``annotations`` config publishes."""
     from annotate import agreement
 
-    records = published_annotations(workspace, assignment, corpus, Counter())
+    records = published_annotations(workspace, assignment, corpus, Counter(), schema)
     measures = agreement.measure(workspace.read_articles(), records, schema.label_names)
     return {"schema": schema.id, **agreement.summarise(measures, agreement.bootstrap(measures))}
 
@@ -74,12 +74,18 @@ def _card_data(workspace: Workspace, schema: Schema, sizes: dict[str, dict[str, 
 
     config = workspace.config
     language = config["language"] if isinstance(config["language"], list) else [config["language"]]
+    task_categories, task_ids = ["token-classification"], ["named-entity-recognition"]
+    if schema.controls:  # the document-level controls are text classification
+        task_categories.append("text-classification")
+        kinds = {control.multiple for control in schema.controls}
+        task_ids += ["multi-class-classification"] if False in kinds else []
+        task_ids += ["multi-label-classification"] if True in kinds else []
     card_data = DatasetCardData(
         pretty_name=config["name"],
         license=config["license"],
         language=language,
-        task_categories=["token-classification"],
-        task_ids=["named-entity-recognition"],
+        task_categories=task_categories,
+        task_ids=task_ids,
         size_categories=[_size_category(published)],
     )
     hf_compat.describe_configs(card_data, features(schema), sizes, data_path, default="gold")
@@ -125,6 +131,7 @@ def _card_body(
         "(listed below). `split` repeats the split the row is in.",
         "- `annotations`: one row per (article, annotator) submitted annotation of a published article: the "
         "annotator's pseudonym (`ann-01`, ...) and spans. No e-mail, user id or token is published.",
+        *_choice_fields(schema),
         "",
         "## Splits",
         "",
@@ -156,12 +163,52 @@ def _card_body(
         + " | ".join(str(summary.spans[label]) for label in schema.label_names)
         + f" | {sum(summary.annotations_per_split.values())} |"
     )
-    lines += ["", "## Label guide", *label_guide_markdown(schema, level=3, keys=False), ""]
+    lines += _choice_counts(schema, summary)
+    lines += ["", "## Label guide", *label_guide_markdown(schema, level=3, keys=False)]
+    lines += [*control_guide_markdown(schema, level=3), ""]
     lines += _agreement_section(figures)
+    lines += _choice_agreement_section(figures)
     lines += _settling_section(summary, gold)
     entries = ("\n" + changelog.removeprefix("# Changelog\n").strip()).replace("\n## ", "\n### ")
     lines += ["## Changelog", entries, ""]
     return "\n".join(lines) + "\n"
+
+
+_KIND_FEATURE = {
+    "single": "a `ClassLabel`: one option, -1 when none",
+    "multiple": "a list of `ClassLabel`: any number of options",
+    "taxonomy": "a list of `ClassLabel`: any number of options of a tree, each its path `Parent / Child`",
+}
+
+
+def _choice_fields(schema: Schema) -> list[str]:
+    """The configs' columns of the document-level controls, for "Configs and fields"."""
+    if not schema.controls:
+        return []
+    columns = choice_columns(schema)
+    described = "; ".join(
+        f"`{columns[control.name]}` ({_KIND_FEATURE[control.kind]})"
+        + ("" if columns[control.name] == control.name else f" for the control `{control.name}`")
+        for control in schema.controls
+    )
+    return [
+        f"- Document-level choices, a column each in both configs: {described}. In `gold` they are the settled "
+        "options: a control still in conflict in a published article (--include-conflicts) holds only what was "
+        "settled; in `annotations`, what the annotator chose. The options are listed in the label guide.",
+    ]
+
+
+def _choice_counts(schema: Schema, summary: ReleaseSummary) -> list[str]:
+    """Published gold articles per option of each control."""
+    if not schema.controls:
+        return []
+    lines = ["", "Document-level choices in the published gold (articles per option):", ""]
+    lines += ["| control | option | articles |", "|---|---|---|"]
+    for control in schema.controls:
+        counts = summary.choices.get(control.name, {})
+        for option in [*control.option_names, NONE_CHOSEN]:
+            lines.append(f"| {control.name} | {option} | {counts.get(option, 0)} |")
+    return lines
 
 
 def _agreement_section(figures: Report) -> list[str]:
@@ -189,6 +236,35 @@ def _agreement_section(figures: Report) -> list[str]:
     return lines
 
 
+def _choice_agreement_section(figures: Report) -> list[str]:
+    """Each control's agreement (``figures["choices"]``, when the schema has controls): alpha over the
+    articles' selections, then each option's alpha of presence."""
+    choices = figures.get("choices") or {}
+    if not choices:
+        return []
+    lines = [
+        "### Document-level choices",
+        "",
+        "Krippendorff's alpha over the articles' selections (nominal for a single choice, MASI distance for a "
+        "multiple choice or taxonomy), on the articles where two or more annotators selected something; then, per "
+        "option, alpha (nominal) of its presence, 1 selected / 0 not, over every article two or more annotators "
+        "submitted.",
+        "",
+    ]
+    for name, control in choices.items():
+        alpha = control["alpha"]
+        shown = agreement_format.with_interval(alpha, alpha["ci95"]) if "ci95" in alpha else None
+        shown = shown or agreement_format.figure_text(alpha)
+        rows = [("all", alpha.get("distance", ""), str(control["documents"]), shown)]
+        rows += [
+            (option, "nominal", str(entry.get("documents", "")), agreement_format.figure_text(entry))
+            for option, entry in control["per_option"].items()
+        ]
+        table = agreement_format.Table(name, ("option", "distance", "articles", "Krippendorff's alpha"), rows)
+        lines += [f"**{name}** ({control['kind']})", "", *agreement_format.markdown_table(table), ""]
+    return lines
+
+
 def _settling_section(summary: ReleaseSummary, gold: GoldIndex) -> list[str]:
     strategies = ", ".join(f"{name} ({count})" for name, count in gold.strategies.most_common())
     settled_by = ", ".join(f"{name} {count}" for name, count in gold.settled_by.most_common())
@@ -209,6 +285,17 @@ def _settling_section(summary: ReleaseSummary, gold: GoldIndex) -> list[str]:
         f"Strategy: {strategies}. Articles settled by: {settled_by}. Spans by how they were settled: "
         f"{kinds or 'none'} (unanimous: every annotator marked it; majority: most did; adjudicated: a reviewer "
         "decided; ground_truth: a ground-truth annotation; single: the article had one annotator).",
+        *(
+            [
+                "",
+                "Document-level choices are settled by the same strategy, each control on its own: choosing nothing "
+                "is a reading too; an option of a multiple choice or taxonomy is in the gold when enough annotators "
+                "selected it, out when enough left it; where neither has the support (a tie), the control is a "
+                "conflict.",
+            ]
+            if summary.choices
+            else []
+        ),
         "",
         conflicts,
         "",

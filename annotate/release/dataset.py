@@ -5,6 +5,11 @@ Tokens and ``ner_tags`` are a view derived from the character spans (``annotate.
 span that does not start and end on token boundaries, or that overlaps another, is kept exactly in
 ``spans`` and its tokens get -1 in ``ner_tags`` (``ClassLabel``'s "no label", as spaCy marks such
 tokens "-"): it is reported, never shifted.
+
+A schema's document-level controls are a column each, in both configs, named after the control (with
+``choice_`` before a name another column has): a single choice is a ``ClassLabel`` of the control's
+options (-1: none chosen, or none settled), a multiple choice or taxonomy a list of them (a taxonomy
+option is its path, ``"Killed / Feloniously Killed"``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +33,57 @@ from annotate.workspace import Workspace
 
 CONFIGS = ("gold", "annotations")
 ProgressCallback = Callable[[int], None]
+# Every column either config has besides the controls': a control's column is never one of these.
+COLUMNS = ("id", "article_id", "title", "text", "spans", "tokens", "token_starts", "token_ends", "ner_tags")
+COLUMNS += ("annotator", "split")
+CHOICE_PREFIX = "choice_"
+NO_CHOICE = -1  # ClassLabel's "no label": a single choice with nothing chosen (or settled)
+NONE_CHOSEN = "(none)"  # in the summary's counts: published articles with no option of a control settled
+
+
+def choice_columns(schema: Schema) -> dict[str, str]:
+    """Control name -> its column: the name, with ``choice_`` before it while another column has it."""
+    taken, columns = set(COLUMNS), {}
+    for control in schema.controls:
+        column = control.name
+        while column in taken or any(column == other.name for other in schema.controls if other is not control):
+            column = CHOICE_PREFIX + column
+        taken.add(column)
+        columns[control.name] = column
+    return columns
+
+
+def choice_features(schema: Schema) -> dict[str, Any]:
+    """Column -> feature of each control: ``ClassLabel`` of its options, or a list of them."""
+    from datasets import ClassLabel, List
+
+    columns = choice_columns(schema)
+    found = {}
+    for control in schema.controls:
+        label = ClassLabel(names=control.option_names)
+        found[columns[control.name]] = List(label) if control.multiple else label
+    return found
+
+
+def choice_values(schema: Schema, choices: dict[str, Any]) -> dict[str, Any]:
+    """Column -> the row's value of each control, from ``{control: [option, ...]}``: class ids (-1: none).
+
+    Raises ``ValueError`` (a sentence) on an option the control lacks or two in a single choice.
+    """
+    columns, row = choice_columns(schema), {}
+    for control in schema.controls:
+        selected = choices.get(control.name) or []
+        if not isinstance(selected, list) or not all(isinstance(option, str) for option in selected):
+            raise ValueError(f"its choices of '{control.name}' are not a list of options")
+        names = control.option_names
+        unknown = [option for option in selected if option not in names]
+        if unknown:
+            raise ValueError(f"option {unknown[0]!r} is not an option of control '{control.name}'")
+        codes = sorted({names.index(option) for option in selected})
+        if not control.multiple and len(codes) > 1:
+            raise ValueError(f"{len(codes)} options of the single-choice control '{control.name}'")
+        row[columns[control.name]] = codes if control.multiple else (codes[0] if codes else NO_CHOICE)
+    return row
 
 
 def features(schema: Schema) -> dict[str, Any]:
@@ -51,6 +107,7 @@ def features(schema: Schema) -> dict[str, Any]:
             "token_starts": List(Value("int32")),
             "token_ends": List(Value("int32")),
             "ner_tags": List(ClassLabel(names=schema.bio_tags)),
+            **choice_features(schema),
             "split": Value("string"),
         }
     )
@@ -60,6 +117,7 @@ def features(schema: Schema) -> dict[str, Any]:
             "article_id": Value("string"),
             "annotator": Value("string"),
             "spans": List(span),
+            **choice_features(schema),
             "split": Value("string"),
         }
     )
@@ -102,8 +160,8 @@ class _SplitWriters:
 # -- rows ------------------------------------------------------------------------------------------
 
 
-def _gold_row(article: dict[str, Any], record: dict[str, Any], split: str, tag_names: Sequence[str]) -> tuple:
-    text = article["text"]
+def _gold_row(article: dict[str, Any], record: dict[str, Any], split: str, schema: Schema) -> tuple:
+    text, tag_names = article["text"], schema.bio_tags
     tokens = tokenize(text)
     spans = [_span(span) for span in record["spans"]]
     tags, refused = spans_to_ner_tags(tokens, [Span(s["start"], s["end"], s["label"]) for s in spans], tag_names)
@@ -117,6 +175,7 @@ def _gold_row(article: dict[str, Any], record: dict[str, Any], split: str, tag_n
         "token_starts": [start for start, _ in tokens],
         "token_ends": [end for _, end in tokens],
         "ner_tags": tags,
+        **(choice_values(schema, _settled_options(schema, record)) if schema.controls else {}),
         "split": split,
     }
     misaligned = [
@@ -124,6 +183,18 @@ def _gold_row(article: dict[str, Any], record: dict[str, Any], split: str, tag_n
         for span, reason in refused
     ]
     return row, misaligned
+
+
+def _settled_options(schema: Schema, record: dict[str, Any]) -> dict[str, Any]:
+    """A gold record's settled options per control; ``KeyError(control)`` if it was settled without it."""
+    settled = record.get("choices") or {}
+    found = {}
+    for control in schema.controls:
+        entry = settled.get(control.name)
+        if not isinstance(entry, dict):
+            raise KeyError(control.name)
+        found[control.name] = entry.get("value")
+    return found
 
 
 def _span(span: dict[str, Any]) -> dict[str, Any]:
@@ -142,13 +213,12 @@ def write_gold(
     progress: ProgressCallback | None,
 ) -> dict[str, dict[str, int]]:
     writers = _SplitWriters(folder, "gold", features(schema)["gold"])
-    tag_names = schema.bio_tags
     with workspace.gold_path.open("rb") as gold_stream, workspace.articles_path.open("rb") as corpus_stream:
         for article_id in sorted(assignment.splits):
             split = assignment.splits[article_id]
             record = gold.index.read(article_id, gold_stream)
             article = corpus.index.read(article_id, corpus_stream)
-            row, misaligned = _gold_row(article, record, split, tag_names)
+            row, misaligned = _checked_gold_row(workspace, gold, article, record, split, schema)
             writers.write(split, row)
             summary.misaligned.extend(misaligned)
             summary.articles_per_split[split] += 1
@@ -157,13 +227,40 @@ def write_gold(
                 summary.spans[span["label"]] += 1
                 summary.spans_per_split.setdefault(split, Counter())[span["label"]] += 1
                 summary.settled[str(span.get("settled"))] += 1
+            for control in schema.controls:
+                entry = record["choices"][control.name]
+                summary.choices.setdefault(control.name, Counter(dict.fromkeys(control.option_names, 0)))
+                summary.choices[control.name].update(entry["value"] or [NONE_CHOSEN])
             if progress:
                 progress(1)
     return writers.finish()
 
 
-def published_annotations(workspace: Workspace, assignment: SplitAssignment, corpus: CorpusIndex, excluded: Counter):
-    """The submitted annotation records of published articles, on the published text; the rest counted."""
+def _checked_gold_row(
+    workspace: Workspace,
+    gold: GoldIndex,
+    article: dict[str, Any],
+    record: dict[str, Any],
+    split: str,
+    schema: Schema,
+) -> tuple:
+    """``_gold_row``, or the one-line refusal naming the gold line whose choices do not fit the schema."""
+    shown, line = workspace.relative(workspace.gold_path), gold.index.lines[article["id"]]
+    try:
+        return _gold_row(article, record, split, schema)
+    except KeyError as missing:
+        raise AnnotateError(
+            Messages.GOLD_WITHOUT_CHOICES, path=shown, line=line, article=article["id"], control=missing.args[0]
+        ) from None
+    except ValueError as problem:
+        raise AnnotateError(Messages.RELEASE_GOLD_BAD, path=shown, line=line, problem=str(problem)) from None
+
+
+def published_annotations(
+    workspace: Workspace, assignment: SplitAssignment, corpus: CorpusIndex, excluded: Counter, schema: Schema
+):
+    """The submitted annotation records of published articles, on the published text, with choices the
+    schema's controls can hold; the rest counted."""
     for record in workspace.read_annotations():
         if record.get("status") != "submitted":
             excluded["not_submitted"] += 1
@@ -171,8 +268,18 @@ def published_annotations(workspace: Workspace, assignment: SplitAssignment, cor
             excluded["article_not_published"] += 1
         elif record.get("sha256") != corpus.sha256[record["article_id"]]:
             excluded["text_changed"] += 1
+        elif schema.controls and not _fits(schema, record):
+            excluded["choices_not_in_schema"] += 1
         else:
             yield record
+
+
+def _fits(schema: Schema, record: dict[str, Any]) -> bool:
+    try:
+        choice_values(schema, record.get("choices") or {})
+    except ValueError:
+        return False
+    return True
 
 
 def write_annotations(
@@ -184,7 +291,7 @@ def write_annotations(
     summary: ReleaseSummary,
 ) -> dict[str, dict[str, int]]:
     writers = _SplitWriters(folder, "annotations", features(schema)["annotations"])
-    for record in published_annotations(workspace, assignment, corpus, summary.annotations_excluded):
+    for record in published_annotations(workspace, assignment, corpus, summary.annotations_excluded, schema):
         split = assignment.splits[record["article_id"]]
         writers.write(
             split,
@@ -193,6 +300,7 @@ def write_annotations(
                 "article_id": record["article_id"],
                 "annotator": record["annotator"],
                 "spans": [_span(span) for span in record["spans"]],
+                **(choice_values(schema, record.get("choices") or {}) if schema.controls else {}),
                 "split": split,
             },
         )
@@ -235,5 +343,18 @@ def check_release(folder: Path, schema: Schema, sizes: dict[str, dict[str, dict[
                 labels = loaded[split].features["spans"].feature["label"].names
                 if tags != schema.bio_tags or labels != schema.label_names:
                     problem = f"label names {labels} / {tags}"
+            if problem is None:
+                problem = _choice_names_problem(schema, loaded[next(iter(loaded))].features)
             if problem:
                 raise AnnotateError(Messages.RELEASE_CHECK_FAILED, config=config, problem=problem)
+
+
+def _choice_names_problem(schema: Schema, loaded: Any) -> str | None:
+    """What differs between the loaded control columns' class names and the controls' options, or None."""
+    columns = choice_columns(schema)
+    for control in schema.controls:
+        feature = loaded[columns[control.name]]
+        names = (feature.feature if control.multiple else feature).names
+        if names != control.option_names:
+            return f"the options of '{control.name}' came back as {names}"
+    return None

@@ -90,6 +90,7 @@ def build_manifest(
             "spans_settled": dict(summary.settled),
             "annotations": summary.as_dict()["annotations"],
             "misaligned_spans": summary.as_dict()["misaligned"]["by_reason"],
+            **({"choices": summary.as_dict()["choices"]} if summary.choices else {}),
         },
         "conflicts": {
             "policy": "included (settled spans only)" if summary.include_conflicts else "held back",
@@ -104,6 +105,7 @@ def build_manifest(
             "overlap_f1": value_and_interval(span["overlap"]["micro"], span["overlap"]["ci95"]),
             "unitizing_alpha": value_and_interval(unitizing["overall"], unitizing["ci95"]),
             "krippendorff_alpha": value_and_interval(token["krippendorff_alpha"], token["krippendorff_alpha"]["ci95"]),
+            **({"choices": figures["choices"]} if figures.get("choices") else {}),
         },
         "inputs": inputs,
     }

@@ -46,6 +46,7 @@ class ReleaseSummary:
     spans: Counter[str] = field(default_factory=Counter)  # per label, over published gold
     spans_per_split: dict[str, Counter[str]] = field(default_factory=dict)
     settled: Counter[str] = field(default_factory=Counter)  # spans per settled kind
+    choices: dict[str, Counter[str]] = field(default_factory=dict)  # control -> published articles per option
     articles_per_split: Counter[str] = field(default_factory=Counter)
     annotations_per_split: Counter[str] = field(default_factory=Counter)
     annotations_excluded: Counter[str] = field(default_factory=Counter)
@@ -77,6 +78,7 @@ class ReleaseSummary:
             "empty_splits": [] if self.unchanged else self.empty_splits,
             "spans": {"total": sum(self.spans.values()), "per_label": dict(self.spans)},
             "spans_settled": dict(self.settled),
+            **({"choices": {name: dict(counts) for name, counts in self.choices.items()}} if self.choices else {}),
             "annotations": {
                 "per_split": {split: self.annotations_per_split[split] for split in SPLITS},
                 "excluded": dict(self.annotations_excluded),
