@@ -46,7 +46,11 @@ def assert_adds_up(report: dict[str, Any]) -> None:
         assert tally["read"] == sum(tally[key] for key in outcomes), kind
         assert tally["quarantined"] == sum(tally["quarantined_by_reason"].values())
     spans = report["spans"]
-    assert spans["read"] == spans["stored"] + spans["superseded"] + spans["quarantined"]
+    assert spans["read"] == spans["stored"] + spans["dropped"] + spans["superseded"] + spans["quarantined"]
+    regions = report["regions"]
+    held = regions["spans"] + regions["choices"] + regions["other"] + sum(regions["dropped"].values())
+    assert regions["read"] == held + regions["superseded"] + regions["quarantined"]
+    assert sum(regions["other_by_control"].values()) == regions["other"]
 
 
 def run_import(workspace: Workspace, path: Path, **kwargs: Any) -> dict[str, Any]:
@@ -199,13 +203,7 @@ BAD_REGIONS = {
     "unknown-label": lambda: ls.region(26, 32, "city", "Aleppo"),
     "offsets-out-of-range": lambda: ls.region(90, 500, "location", "Idlib"),
     "text-mismatch": lambda: ls.region(26, 32, "location", "Aleppx"),
-    "not-a-span": lambda: {
-        "id": "c1",
-        "type": "choices",
-        "from_name": "x",
-        "to_name": "text",
-        "value": {"choices": ["a"]},
-    },
+    "not-a-span": lambda: {"id": "s1", "type": "labels", "from_name": "label", "value": {"labels": ["actor"]}},
     "empty-span": lambda: ls.region(17, 18, "actor", " "),
 }
 
@@ -218,7 +216,13 @@ def test_a_region_that_cannot_be_repaired_quarantines_its_annotation(workspace, 
     report = run_import(workspace, export)
     assert report["annotations"]["quarantined_by_reason"] == {reason: 1}
     assert report["annotations"]["imported"] == 1
-    assert report["spans"] == {"read": 3, "stored": 1, "superseded": 0, "quarantined": 2, "repaired": {}}
+    assert report["spans"] == {
+        "read": 3, "stored": 1, "dropped": 0, "superseded": 0, "quarantined": 2, "repaired": {}
+    }  # fmt: skip
+    assert report["regions"] | {"other_by_control": {}} == {
+        "read": 3, "spans": 1, "choices": 0, "other": 0, "dropped": {"duplicate": 0, "no-label": 0},
+        "superseded": 0, "quarantined": 2, "other_by_control": {},
+    }  # fmt: skip
     (entry,) = quarantined(workspace)
     assert entry["reason"] == reason and entry["raw"]["result"] == bad["result"]
     assert entry["article_id"] == articles["plain"]["id"] and entry["detail"]
