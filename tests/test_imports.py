@@ -85,7 +85,7 @@ def test_three_annotators_become_three_records_with_pseudonyms(workspace, articl
     report = run_import(workspace, export)
     assert report["annotations"] | {"quarantined_by_reason": {}} == {
         "read": 3, "imported": 3, "updated": 0, "unchanged": 0, "superseded": 0,
-        "quarantined": 0, "quarantined_by_reason": {}, "ids_only": 0,
+        "quarantined": 0, "quarantined_by_reason": {}, "ids_only": 0, "repaired": {},
     }  # fmt: skip
     assert report["cancelled"] == 1
     found = {record["annotator"]: record for record in records(workspace)}

@@ -249,6 +249,7 @@ class _Importer:
             return
         if read.repairs:
             self.summary.repaired.update(read.repairs)
+            self.summary.tallies[kind].repaired.update(read.repairs)
             done = ", ".join(f"{count} {name}" for name, count in sorted(read.repairs.items()))
             who = record.get("annotator") or record.get("model_version")
             self.summary.note(

@@ -9,8 +9,9 @@ A region is refused (``Refused``: a reason code and a sentence) when it cannot b
 reason codes are the keys of the import reconciliation's ``quarantined`` counts. Repairs are counted
 by name so the import report can say what it changed: ``utf16`` (offsets in UTF-16 units converted),
 ``whitespace`` (``value.text`` differs from the text at the offsets only in white space: the offsets
-are trusted), ``trim`` (white space at the span's edges), ``alias`` (a label's older name mapped to the
-label), and two that leave a region out of the spans: ``duplicate`` and ``no-label``.
+are trusted; ``escaped-newline`` when it also writes line breaks as the two characters ``\\n``),
+``trim`` (white space at the span's edges), ``alias`` (a label's older name mapped to the label), and
+two that leave a region out of the spans: ``duplicate`` and ``no-label``.
 """
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ EMPTY_SPAN = "empty-span"  # nothing but whitespace
 
 # -- repairs; the last two leave the region out of the spans ---------------------------------------------
 
-UTF16, WHITESPACE, TRIM, ALIAS, DUPLICATE, NO_LABEL = "utf16", "whitespace", "trim", "alias", "duplicate", "no-label"
+UTF16, WHITESPACE, TRIM, ALIAS = "utf16", "whitespace", "trim", "alias"
+ESCAPED_NEWLINE = "escaped-newline"  # value.text writes a line break as the two characters \n
+DUPLICATE, NO_LABEL = "duplicate", "no-label"
 DROPPED = (DUPLICATE, NO_LABEL)
 
 # -- the kinds of region ---------------------------------------------------------------------------------
@@ -135,12 +138,19 @@ def _matches(text: str, start: int, end: int, expected: Any) -> bool:
     return in_range and (expected is None or text[start:end] == expected)
 
 
-def _same_but_whitespace(text: str, start: int, end: int, expected: Any) -> bool:
-    """Whether ``expected`` is ``text[start:end]`` with runs of white space collapsed, or a space more
-    or less at an edge (what browsers do to a selection's text)."""
+def _whitespace_repair(text: str, start: int, end: int, expected: Any) -> str | None:
+    """``WHITESPACE`` when ``expected`` is ``text[start:end]`` but for white space (runs collapsed, a
+    space more or less at an edge: what browsers do to a selection's text); ``ESCAPED_NEWLINE`` when it
+    is so once its escaped line breaks (the two characters ``\\n``, as some scripts write them) are
+    read as line breaks; None when the two truly differ."""
     if not (0 <= start < end <= len(text)) or not isinstance(expected, str):
-        return False
-    return " ".join(text[start:end].split()) == " ".join(expected.split())
+        return None
+    found = " ".join(text[start:end].split())
+    if found == " ".join(expected.split()):
+        return WHITESPACE
+    if "\\n" in expected and found == " ".join(expected.replace("\\n", "\n").split()):
+        return ESCAPED_NEWLINE
+    return None
 
 
 def _repair_offsets(
@@ -155,10 +165,12 @@ def _repair_offsets(
             converted = None
         elif _matches(text, converted[0], converted[1], expected):
             return converted[0], converted[1], [UTF16]
-    if _same_but_whitespace(text, start, end, expected):
-        return start, end, [WHITESPACE]
-    if converted is not None and _same_but_whitespace(text, converted[0], converted[1], expected):
-        return converted[0], converted[1], [UTF16, WHITESPACE]
+    repair = _whitespace_repair(text, start, end, expected)
+    if repair:
+        return start, end, [repair]
+    repair = _whitespace_repair(text, *converted, expected) if converted is not None else None
+    if repair:
+        return converted[0], converted[1], [UTF16, repair]  # type: ignore[index]
     if not 0 <= start < end <= len(text):
         raise Refused(OUT_OF_RANGE, f"region {_region_id(region)} [{start}, {end}) is outside the text (0-{len(text)})")
     raise Refused(

@@ -41,6 +41,7 @@ class Tally:
     superseded: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
     ids_only: int = 0  # predictions exported as bare ids carry no spans to keep
+    repaired: Counter[str] = field(default_factory=Counter)  # repairs in the records of this kind read
 
     @property
     def accounted(self) -> int:
@@ -51,6 +52,7 @@ class Tally:
         data["quarantined"] = self.quarantined.total()
         data["quarantined_by_reason"] = dict(sorted(self.quarantined.items()))
         data["ids_only"] = self.ids_only
+        data["repaired"] = dict(sorted(self.repaired.items()))
         return data
 
 
@@ -67,7 +69,8 @@ class ImportSummary:
     regions: Counter[str] = field(default_factory=Counter)  # REGION_FIGURES
     spans: Counter[str] = field(default_factory=Counter)  # SPAN_FIGURES
     other_kept: Counter[str] = field(default_factory=Counter)  # regions kept in ``other``, by control (type)
-    repaired: Counter[str] = field(default_factory=Counter)  # utf16, whitespace, trim, alias, duplicate, no-label
+    # utf16, whitespace, trim, alias, duplicate, no-label: in every record read (all kinds; the tallies split them)
+    repaired: Counter[str] = field(default_factory=Counter)
     cancelled: int = 0  # of the export's annotations now in the store
     ground_truth: int = 0
     repairs: list[str] = field(default_factory=list)
