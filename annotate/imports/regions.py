@@ -109,7 +109,7 @@ def check_region(region: Any, text: str, labels: Labels, to_codepoints: Any) -> 
     if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
         raise Refused(NOT_A_SPAN, f"region {_region_id(region)} has no integer start/end")
     repairs: list[str] = []
-    label = _label(region, found, labels)
+    label = _label(region, found, _as_mapping(labels))
     if label != found[0]:
         repairs.append(ALIAS)
     expected = value.get("text")
@@ -124,8 +124,11 @@ def check_region(region: Any, text: str, labels: Labels, to_codepoints: Any) -> 
     return Span(trimmed_start, trimmed_end, label), repairs
 
 
-def _label(region: Any, found: Any, labels: Labels) -> str:
-    names = labels if isinstance(labels, Mapping) else {name: name for name in labels}
+def _as_mapping(labels: Labels) -> Mapping[str, str]:
+    return labels if isinstance(labels, Mapping) else {name: name for name in labels}
+
+
+def _label(region: Any, found: Any, names: Mapping[str, str]) -> str:
     label = names.get(found[0]) if isinstance(found, list) and len(found) == 1 and isinstance(found[0], str) else None
     if label is None:
         known = sorted(set(names.values()))
@@ -198,8 +201,9 @@ def check_result(result: Any, text: str, labels: Labels, to_codepoints: Any) -> 
         raise Refused(NOT_A_SPAN, f"result is {type(result).__name__}, not a list of regions")
     spans: set[Span] = set()
     repairs: Counter[str] = Counter()
+    names = _as_mapping(labels)
     for region in result:
-        _add_span(spans, repairs, *check_region(region, text, labels, to_codepoints))
+        _add_span(spans, repairs, *check_region(region, text, names, to_codepoints))
     return sorted(spans), repairs
 
 
