@@ -824,23 +824,37 @@ def import_command(
     export: Annotated[Path, typer.Argument(help="A Label Studio JSON export (Export > JSON in the UI).")],
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
+    annotator: Annotated[
+        str | None,
+        typer.Option(
+            "--annotator",
+            help="Whose work the file is: every annotation and draft goes to this person (a name or e-mail; "
+            "pseudonymised), whatever completed_by says. For teams that export one file per annotator.",
+        ),
+    ] = None,
 ) -> None:
     """Import a Label Studio JSON export into annotations/annotations.jsonl, checking every span.
 
-    Offsets in UTF-16 units are converted, whitespace at span edges trimmed (each repair reported);
-    what cannot be repaired goes to annotations/quarantine.jsonl with a reason. Re-importing the
-    same export changes nothing.
+    Spans are checked against the text and repaired where a person would agree (offsets in UTF-16
+    units, value.text that differs only in white space, whitespace at span edges, a label's alias, a
+    region without a label left out; each repair reported); the choices of the schema's document-level
+    controls are kept on the record, regions of other controls kept as they are. What cannot be
+    repaired goes to annotations/quarantine.jsonl with a reason. Re-importing the same export changes
+    nothing. Label Studio 0.x exports (completions) are read too.
 
     Example:
 
     \b
         annotate import ~/Downloads/project-1-at-2026-11-25.json --json
+        annotate import alice.json --annotator alice
     """
     ws = open_workspace(workspace)
     with progress_bar("Importing", count_items=False) as bar:
         task = bar.task_ids[0]
         bar.update(task, total=export.stat().st_size if export.is_file() else None)
-        summary = imports_stage.import_export(ws, export, progress=lambda read: bar.advance(task, read))
+        summary = imports_stage.import_export(
+            ws, export, progress=lambda read: bar.advance(task, read), annotator=annotator
+        )
     _report_import(summary, as_json)
 
 
@@ -866,14 +880,26 @@ def _report_import(summary: imports_stage.ImportSummary, as_json: bool, extra: d
     for kind in imports_stage.KINDS:
         table.add_row(kind, *(str(report[kind].get(key, 0)) for key in columns))
     out.print(table)
-    spans = report["spans"]
+    if summary.format != imports_stage.LABEL_STUDIO:
+        typer.echo(f"Format: {summary.format} (its completions were read as annotations).")
+    if summary.attributed_to:
+        typer.echo(f"Every annotation and draft is attributed to {summary.attributed_to} (--annotator).")
+    spans, regions = report["spans"], report["regions"]
     repaired = ", ".join(f"{count} {kind}" for kind, count in spans["repaired"].items()) or "none"
+    dropped = ", ".join(f"{count} {kind}" for kind, count in regions["dropped"].items() if count) or "none"
     typer.echo(
         f"Tasks {summary.tasks_read} ({summary.tasks_without_annotations} without annotations, "
         f"{summary.articles_added} new to the corpus); cancelled {summary.cancelled}; ground truth "
-        f"{summary.ground_truth}; spans read {spans['read']}, stored {spans['stored']}, superseded "
-        f"{spans['superseded']}, quarantined {spans['quarantined']}; repairs: {repaired}."
+        f"{summary.ground_truth}; spans read {spans['read']}, stored {spans['stored']}, dropped {spans['dropped']}, "
+        f"superseded {spans['superseded']}, quarantined {spans['quarantined']}; repairs: {repaired}."
     )
+    typer.echo(
+        f"Regions read {regions['read']}: spans {regions['spans']}, choices {regions['choices']}, other "
+        f"{regions['other']}, dropped {dropped}, superseded {regions['superseded']}, quarantined "
+        f"{regions['quarantined']}."
+    )
+    for control, count in regions["other_by_control"].items():
+        typer.echo(f"  kept in 'other' (not in the schema): {control}: {count}")
     for reason, count in report["annotations"]["quarantined_by_reason"].items():
         typer.echo(f"  quarantined ({reason}): {count}")
     typer.echo("The figures add up." if summary.balanced else "WARNING: the figures do not add up; please report this.")

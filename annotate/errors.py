@@ -144,6 +144,11 @@ class Messages:
         "Export the project as JSON (not JSON_MIN or CSV). Nothing was imported."
     )
 
+    IMPORT_EMPTY_ANNOTATOR = (
+        "--annotator is empty: give the name or e-mail of the person whose export this is (it becomes a "
+        "pseudonym; the name stays in annotations/annotators.json)."
+    )
+
     # agreement
     AGREEMENT_NO_ANNOTATIONS = (
         "No annotations yet: {path} is missing or empty. Run `annotate import EXPORT.json` or `annotate pull` first."

@@ -46,7 +46,11 @@ def assert_adds_up(report: dict[str, Any]) -> None:
         assert tally["read"] == sum(tally[key] for key in outcomes), kind
         assert tally["quarantined"] == sum(tally["quarantined_by_reason"].values())
     spans = report["spans"]
-    assert spans["read"] == spans["stored"] + spans["superseded"] + spans["quarantined"]
+    assert spans["read"] == spans["stored"] + spans["dropped"] + spans["superseded"] + spans["quarantined"]
+    regions = report["regions"]
+    held = regions["spans"] + regions["choices"] + regions["other"] + sum(regions["dropped"].values())
+    assert regions["read"] == held + regions["superseded"] + regions["quarantined"]
+    assert sum(regions["other_by_control"].values()) == regions["other"]
 
 
 def run_import(workspace: Workspace, path: Path, **kwargs: Any) -> dict[str, Any]:
@@ -81,7 +85,7 @@ def test_three_annotators_become_three_records_with_pseudonyms(workspace, articl
     report = run_import(workspace, export)
     assert report["annotations"] | {"quarantined_by_reason": {}} == {
         "read": 3, "imported": 3, "updated": 0, "unchanged": 0, "superseded": 0,
-        "quarantined": 0, "quarantined_by_reason": {}, "ids_only": 0,
+        "quarantined": 0, "quarantined_by_reason": {}, "ids_only": 0, "repaired": {},
     }  # fmt: skip
     assert report["cancelled"] == 1
     found = {record["annotator"]: record for record in records(workspace)}
@@ -199,13 +203,7 @@ BAD_REGIONS = {
     "unknown-label": lambda: ls.region(26, 32, "city", "Aleppo"),
     "offsets-out-of-range": lambda: ls.region(90, 500, "location", "Idlib"),
     "text-mismatch": lambda: ls.region(26, 32, "location", "Aleppx"),
-    "not-a-span": lambda: {
-        "id": "c1",
-        "type": "choices",
-        "from_name": "x",
-        "to_name": "text",
-        "value": {"choices": ["a"]},
-    },
+    "not-a-span": lambda: {"id": "s1", "type": "labels", "from_name": "label", "value": {"labels": ["actor"]}},
     "empty-span": lambda: ls.region(17, 18, "actor", " "),
 }
 
@@ -218,7 +216,13 @@ def test_a_region_that_cannot_be_repaired_quarantines_its_annotation(workspace, 
     report = run_import(workspace, export)
     assert report["annotations"]["quarantined_by_reason"] == {reason: 1}
     assert report["annotations"]["imported"] == 1
-    assert report["spans"] == {"read": 3, "stored": 1, "superseded": 0, "quarantined": 2, "repaired": {}}
+    assert report["spans"] == {
+        "read": 3, "stored": 1, "dropped": 0, "superseded": 0, "quarantined": 2, "repaired": {}
+    }  # fmt: skip
+    assert report["regions"] | {"other_by_control": {}} == {
+        "read": 3, "spans": 1, "choices": 0, "other": 0, "dropped": {"duplicate": 0, "no-label": 0},
+        "superseded": 0, "quarantined": 2, "other_by_control": {},
+    }  # fmt: skip
     (entry,) = quarantined(workspace)
     assert entry["reason"] == reason and entry["raw"]["result"] == bad["result"]
     assert entry["article_id"] == articles["plain"]["id"] and entry["detail"]
@@ -441,3 +445,313 @@ def test_a_task_listed_twice_is_quarantined_once_but_counted_twice(workspace, ar
     bad = ls.task(articles["plain"], [ls.annotation([ls.region(0, 3, "city", "Gov")], 1)])
     report = run_import(workspace, ls.write(tmp_path / "e.json", [bad, bad]))
     assert report["annotations"]["quarantined"] == 2 and len(quarantined(workspace)) == 1
+
+
+# -- document-level controls, other controls' regions, repairs of issue 12 --------------------------------------
+
+CONTROLS_SCHEMA = """\
+name: with-controls
+version: 1.0.0
+labels:
+  - {name: actor, definition: Who acted., aliases: [ACTOR, perpetrator]}
+  - {name: location, definition: Where.}
+  - {name: weapon, definition: With what.}
+  - {name: casualty, definition: Who was hurt.}
+controls:
+  - name: Category
+    kind: taxonomy
+    options:
+      - Killed: [Feloniously Killed, Accidentally Killed]
+      - Assaulted
+  - name: certainty
+    kind: single
+    options: [sure, unsure]
+"""
+
+
+@pytest.fixture
+def with_controls(workspace: Workspace) -> Workspace:
+    path = workspace.root / "schemas" / "with-controls.yaml"
+    path.write_text(CONTROLS_SCHEMA, encoding="utf-8")
+    workspace.set_config("schema", "schemas/with-controls.yaml")
+    return workspace
+
+
+def taxonomy(*paths: str, region_id: str = "t1", from_name: str = "Category") -> dict[str, Any]:
+    return {
+        "id": region_id, "type": "taxonomy", "from_name": from_name, "to_name": "text", "origin": "manual",
+        "value": {"taxonomy": [path.split(" / ") for path in paths]},
+    }  # fmt: skip
+
+
+def choices(from_name: str, *options: str, region_id: str = "c1", **value: Any) -> dict[str, Any]:
+    return {
+        "id": region_id, "type": "choices", "from_name": from_name, "to_name": "text", "origin": "manual",
+        "value": {"choices": list(options), **value},
+    }  # fmt: skip
+
+
+OTHER_REGIONS = {
+    "textarea": lambda: {"id": "n1", "type": "textarea", "from_name": "notes", "to_name": "text",
+                         "value": {"text": ["unclear who fired"]}},
+    "rating": lambda: {"id": "q1", "type": "rating", "from_name": "quality", "to_name": "text", "value": {"rating": 4}},
+    "relation": lambda: {"from_id": "r1", "to_id": "r2", "type": "relation", "direction": "right",
+                         "labels": ["attacks"]},
+    "per-region choices": lambda: choices("kind", "artillery", region_id="r1", start=26, end=32, text="Aleppo"),
+    "labels of another control": lambda: {"id": "e1", "type": "labels", "from_name": "entity", "to_name": "text",
+                                          "value": {"start": 0, "end": 10, "text": "Government", "labels": ["ORG"]}},
+}  # fmt: skip
+
+
+def test_document_choices_are_kept_on_the_record(with_controls, articles, tmp_path):
+    one = ls.annotation(
+        [
+            ls.span_region(PLAIN, "Aleppo", "location"),
+            taxonomy("Killed / Feloniously Killed", "Assaulted"),
+            taxonomy("Killed", region_id="t2"),  # a second region of one control: the union, in schema order
+            choices("certainty", "unsure"),
+        ],
+        1,
+    )
+    two = ls.annotation([ls.span_region(PLAIN, "drone", "weapon")], 2)  # selected nothing
+    report = run_import(with_controls, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], [one, two])]))
+    found = {record["annotator"]: record for record in records(with_controls)}
+    assert found["ann-01"]["choices"] == {
+        "Category": ["Killed", "Killed / Feloniously Killed", "Assaulted"],
+        "certainty": ["unsure"],
+    }
+    assert found["ann-02"]["choices"] == {"Category": [], "certainty": []}
+    assert "other" not in found["ann-01"]
+    assert report["regions"] | {"other_by_control": {}} == {
+        "read": 5, "spans": 2, "choices": 3, "other": 0, "dropped": {"duplicate": 0, "no-label": 0},
+        "superseded": 0, "quarantined": 0, "other_by_control": {},
+    }  # fmt: skip
+    assert report["spans"]["read"] == 2 and report["spans"]["stored"] == 2
+
+
+def test_predictions_and_drafts_keep_choices_too(with_controls, articles, tmp_path):
+    prediction = {
+        "id": 7,
+        "model_version": "m",
+        "result": [taxonomy("Assaulted")],
+        "created_at": "2026-11-19T00:00:00Z",
+    }
+    draft = {"id": 8, "user": 3, "result": [choices("certainty", "sure")], "created_at": "2026-11-19T00:00:00Z"}
+    task = ls.task(articles["plain"], predictions=[prediction], drafts=[draft])
+    run_import(with_controls, ls.write(tmp_path / "e.json", [task]))
+    (stored_prediction,) = read_jsonl(with_controls.annotations_dir / "predictions.jsonl")
+    (stored_draft,) = read_jsonl(with_controls.annotations_dir / "drafts.jsonl")
+    assert stored_prediction["choices"] == {"Category": ["Assaulted"], "certainty": []}
+    assert stored_draft["choices"] == {"Category": [], "certainty": ["sure"]}
+
+
+@pytest.mark.parametrize(
+    ("region", "reason", "said"),
+    [
+        (lambda: taxonomy("Killed / Drowned"), "unknown-option", "'Killed / Drowned' is not an option"),
+        (lambda: choices("certainty", "maybe"), "unknown-option", "'maybe' is not an option of control 'certainty'"),
+        (lambda: choices("certainty", "sure", "unsure"), "not-a-choice", "takes one option"),
+        (lambda: {"id": "x", "type": "choices", "from_name": "certainty", "value": {}}, "not-a-choice", "no 'choices'"),
+    ],
+)
+def test_a_choice_the_control_cannot_hold_quarantines_its_annotation(
+    with_controls, articles, tmp_path, region, reason, said
+):
+    bad = ls.annotation([ls.span_region(PLAIN, "Aleppo", "location"), region()], 1)
+    report = run_import(with_controls, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], [bad])]))
+    assert report["annotations"]["quarantined_by_reason"] == {reason: 1}
+    (entry,) = quarantined(with_controls)
+    assert said in entry["detail"] and entry["detail"].count(".") <= 2
+    assert report["regions"]["quarantined"] == 2 and report["spans"]["quarantined"] == 1
+
+
+@pytest.mark.parametrize("kind", sorted(OTHER_REGIONS))
+def test_regions_of_controls_the_schema_does_not_model_are_kept_not_refused(workspace, articles, tmp_path, kind):
+    region = OTHER_REGIONS[kind]()
+    annotation = ls.annotation([ls.span_region(PLAIN, "Aleppo", "location", 0) | {"id": "r1"}, region], 1)
+    report = run_import(workspace, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], [annotation])]))
+    assert report["annotations"]["imported"] == 1 and report["annotations"]["quarantined"] == 0
+    (record,) = records(workspace)
+    assert record["other"] == [region]  # unchanged
+    assert "choices" not in record  # the workspace's schema has no document-level controls
+    assert report["regions"]["other"] == 1 and report["spans"] | {"repaired": {}} == {
+        "read": 1, "stored": 1, "dropped": 0, "superseded": 0, "quarantined": 0, "repaired": {},
+    }  # fmt: skip
+    (counted,) = report["regions"]["other_by_control"]
+    assert counted == (f"{region['from_name']} ({region['type']})" if "from_name" in region else "(relation)")
+
+
+def test_without_controls_or_other_regions_records_are_as_before(workspace, articles, tmp_path):
+    annotation = ls.annotation([ls.span_region(PLAIN, "Aleppo", "location")], 1, annotation_id=4)
+    run_import(workspace, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], [annotation], task_id=2)]))
+    (record,) = records(workspace)
+    assert list(record) == [
+        "article_id", "annotator", "status", "spans", "sha256", "created_at", "updated_at", "lead_time",
+        "ground_truth", "origin",
+    ]  # fmt: skip
+
+
+def test_value_text_differing_only_in_white_space_trusts_the_offsets(workspace, articles, tmp_path):
+    text = "Government  forces shelled\tAleppo on Monday.\nA drone struck a car."
+    start = text.index("forces")
+    regions = [
+        ls.region(start, start + 21, "actor", "forces shelled Aleppo"),  # a run and a tab collapsed
+        ls.region(0, 10, "actor", "Government "),  # a space more at the edge than the offsets hold
+        ls.region(text.index("A drone"), text.index("A drone") + 7, "weapon", "A drone"),  # exact
+        ls.region(text.index(".\nA") + 1, text.index(".\nA") + 9, "weapon", "\\nA drone"),  # an escaped line break
+    ]
+    task = ls.task({}, [ls.annotation(regions, 1)], data={"text": text})
+    report = run_import(workspace, ls.write(tmp_path / "e.json", [task]))
+    (record,) = records(workspace)
+    drone = text.index("A drone")
+    assert [(s["start"], s["end"]) for s in record["spans"]] == [(0, 10), (start, start + 21), (drone, drone + 7)]
+    assert report["spans"]["repaired"] == {"whitespace": 2, "escaped-newline": 1, "trim": 1, "duplicate": 1}
+    assert report["regions"]["dropped"] == {"duplicate": 1, "no-label": 0}
+
+
+def test_value_text_that_truly_differs_still_quarantines(workspace, articles, tmp_path):
+    regions = [ls.region(26, 32, "location", "Aleppo  x")]
+    report = run_import(
+        workspace, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], [ls.annotation(regions)])])
+    )
+    assert report["annotations"]["quarantined_by_reason"] == {"text-mismatch": 1}
+
+
+def test_an_alias_is_mapped_to_its_label(with_controls, articles, tmp_path):
+    regions = [ls.span_region(PLAIN, "Government forces", "perpetrator"), ls.span_region(PLAIN, "drone", "weapon")]
+    report = run_import(
+        with_controls, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], [ls.annotation(regions)])])
+    )
+    (record,) = records(with_controls)
+    assert [s["label"] for s in record["spans"]] == ["actor", "weapon"]
+    assert report["spans"]["repaired"] == {"alias": 1} and report["annotations"]["repaired"] == {"alias": 1}
+
+
+@pytest.mark.parametrize("labels", [None, []])
+def test_a_region_with_no_label_is_left_out_and_counted(workspace, articles, tmp_path, labels):
+    unlabelled = ls.span_region(PLAIN, "drone", "weapon")
+    if labels is None:
+        del unlabelled["value"]["labels"]
+    else:
+        unlabelled["value"]["labels"] = labels
+    regions = [ls.span_region(PLAIN, "Aleppo", "location"), unlabelled]
+    report = run_import(
+        workspace, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], [ls.annotation(regions)])])
+    )
+    assert [s["text"] for s in records(workspace)[0]["spans"]] == ["Aleppo"]
+    assert report["annotations"]["quarantined"] == 0 and report["spans"]["repaired"] == {"no-label": 1}
+    assert report["spans"]["dropped"] == 1 and report["regions"]["dropped"] == {"duplicate": 0, "no-label": 1}
+
+
+def test_a_duplicate_span_repaired_away_keeps_the_books_balanced(workspace, articles, tmp_path):
+    twice = [ls.span_region(PLAIN, "Aleppo", "location"), ls.span_region(PLAIN, "Aleppo", "location")]
+    report = run_import(workspace, ls.write(tmp_path / "e.json", [ls.task(articles["plain"], [ls.annotation(twice)])]))
+    assert report["balanced"] is True and report["spans"]["dropped"] == 1 and report["spans"]["stored"] == 1
+
+
+def test_the_text_comes_from_the_schemas_data_key(workspace, articles, tmp_path):
+    schema = (workspace.root / "schemas" / "conflict-spans.yaml").read_text(encoding="utf-8")
+    (workspace.root / "schemas" / "story.yaml").write_text(
+        schema.replace("name: conflict-spans", "name: story\ntext: {name: text, value: story}", 1), encoding="utf-8"
+    )
+    workspace.set_config("schema", "schemas/story.yaml")
+    annotation = ls.annotation([ls.span_region(PLAIN, "Aleppo", "location")])
+    report = run_import(workspace, ls.write(tmp_path / "e.json", [ls.task({}, [annotation], data={"story": PLAIN})]))
+    assert report["annotations"]["imported"] == 1
+    assert records(workspace)[0]["article_id"] == articles["plain"]["id"]
+
+
+# -- whose work: --annotator ------------------------------------------------------------------------------
+
+
+def per_person_export(path: Path, articles: dict[str, Any], phrase: str) -> Path:
+    """One person's own Label Studio export: completed_by 1, task ids of its own, no article ids."""
+    tasks = [
+        ls.task({}, [ls.annotation([ls.span_region(PLAIN, phrase, "location")], 1)], data={"text": PLAIN}),
+        ls.task({}, [], data={"text": EMOJI}, drafts=[{"id": 3, "user": 1, "result": []}]),
+    ]
+    return ls.write(path, tasks)
+
+
+def test_annotator_attributes_each_file_to_its_person(workspace, articles, tmp_path):
+    first = run_import(workspace, per_person_export(tmp_path / "a.json", articles, "Aleppo"), annotator="Alice Doe")
+    second = run_import(
+        workspace, per_person_export(tmp_path / "b.json", articles, "Idlib"), annotator="bob@example.org"
+    )
+    assert (first["attributed_to"], second["attributed_to"]) == ("ann-01", "ann-02")
+    found = {record["annotator"]: record for record in records(workspace)}
+    assert sorted(found) == ["ann-01", "ann-02"]
+    assert found["ann-01"]["article_id"] == found["ann-02"]["article_id"] == articles["plain"]["id"]  # by text
+    assert {d["annotator"] for d in read_jsonl(workspace.annotations_dir / "drafts.jsonl")} == {"ann-01", "ann-02"}
+    mapping = json.loads((workspace.annotations_dir / "annotators.json").read_text())
+    assert mapping == {"name:Alice Doe": "ann-01", "email:bob@example.org": "ann-02"}  # user 1 is nobody's
+    assert "Alice" not in workspace.annotations_path.read_text() and "bob" not in workspace.annotations_path.read_text()
+    again = run_import(workspace, tmp_path / "a.json", annotator="Alice Doe")
+    assert again["attributed_to"] == "ann-01" and again["annotations"]["unchanged"] == 1
+
+
+def test_without_annotator_nothing_changes(workspace, articles, tmp_path):
+    run_import(workspace, per_person_export(tmp_path / "a.json", articles, "Aleppo"))
+    report = run_import(workspace, per_person_export(tmp_path / "b.json", articles, "Idlib"))
+    assert report["attributed_to"] is None and report["annotations"]["updated"] == 1
+    assert {record["annotator"] for record in records(workspace)} == {"ann-01"}
+
+
+def test_cli_import_with_annotator(cli, workspace, articles, tmp_path):
+    export = per_person_export(tmp_path / "a.json", articles, "Aleppo")
+    result = cli("import", export, "--annotator", "Alice Doe", workspace=workspace)
+    assert result.exit_code == 0, result.stderr
+    assert "attributed to ann-01 (--annotator)" in result.stdout and "Alice" not in result.stdout + result.stderr
+    assert "The figures add up." in result.stdout
+    empty = cli("import", export, "--annotator", " ", workspace=workspace)
+    assert empty.exit_code == 2 and empty.stderr.count("\n") == 1 and "--annotator is empty" in empty.stderr
+
+
+# -- Label Studio 0.x and JSON_MIN ----------------------------------------------------------------------------
+
+
+def completions_task(article: dict[str, Any], completions: list[dict[str, Any]]) -> dict[str, Any]:
+    """A task as Label Studio 0.x exported it: ``completions``, seconds since 1970, no ``completed_by``."""
+    return {"id": 5, "data": {"text": article["text"]}, "completions": completions, "predictions": []}
+
+
+def completion(result: list[dict[str, Any]], completion_id: int = 5001, **more: Any) -> dict[str, Any]:
+    return {"id": completion_id, "lead_time": 9.5, "created_at": 1591265946, "result": result, **more}
+
+
+def test_a_label_studio_0x_export_is_read_as_annotations(workspace, articles, tmp_path):
+    export = ls.write(
+        tmp_path / "old.json",
+        [completions_task(articles["plain"], [completion([ls.span_region(PLAIN, "Aleppo", "location")])])],
+    )
+    report = run_import(workspace, export, annotator="the only annotator")
+    assert report["format"] == "label-studio-0.x" and report["annotations"]["imported"] == 1
+    (record,) = records(workspace)
+    assert record["created_at"] == record["updated_at"] == "2020-06-04T10:19:06.000000Z"
+    assert record["status"] == "submitted" and record["spans"][0]["text"] == "Aleppo"
+
+
+def test_a_0x_completion_without_annotator_is_quarantined_saying_what_to_do(cli, workspace, articles, tmp_path):
+    skipped = completion([], 5002, skipped=True, completed_by=4)
+    export = ls.write(tmp_path / "old.json", [completions_task(articles["plain"], [completion([]), skipped])])
+    result = cli("import", export, "--json", workspace=workspace)
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert_adds_up(report)
+    assert report["format"] == "label-studio-0.x" and report["cancelled"] == 1
+    assert report["annotations"]["quarantined_by_reason"] == {"no-annotator": 1}
+    (line,) = [line for line in result.stderr.splitlines() if line.startswith("quarantined:")]
+    assert "--annotator NAME" in line
+    table = cli("import", export, "--annotator", "x", workspace=workspace)
+    assert "Format: label-studio-0.x (its completions were read as annotations)." in table.stdout
+
+
+def test_a_json_min_export_of_objects_is_refused_in_one_line(cli, workspace, tmp_path):
+    path = tmp_path / "min.json"
+    rows = [{"id": 1, "text": PLAIN, "label": [{"start": 26, "end": 32, "text": "Aleppo", "labels": ["location"]}],
+             "annotator": 1, "annotation_id": 3}]  # fmt: skip
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    result = cli("import", path, workspace=workspace)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert "objects without 'data'" in result.stderr and "not JSON_MIN or CSV" in result.stderr
+    assert not workspace.annotations_dir.exists()

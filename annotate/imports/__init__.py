@@ -11,11 +11,19 @@ Every annotation read ends in exactly one place, and the reconciliation says whe
   article in the export (the newest wins, and it is reported), or older than what is stored;
 - quarantined: written with its raw record and a reason to ``annotations/quarantine.jsonl``.
 
-Predictions and drafts go the same way into their own files, apart from human annotations. Spans
-are checked against the task's text; offsets counted in UTF-16 code units (the browser's count,
-shifted after an emoji) are converted when that makes the text match, and whitespace at span edges is
-trimmed; each repair is reported. Nothing is written until the whole export has been read: malformed
-JSON is refused with its byte and line position and leaves every file as it was.
+Predictions and drafts go the same way into their own files, apart from human annotations. Each
+region of a result is a span (checked against the task's text), a choice of one of the schema's
+document-level controls (kept in the record's ``choices``) or a region of a control the schema does
+not model (kept unchanged in ``other``); the regions balance too (``summary``). Offsets counted in
+UTF-16 code units (the browser's count, shifted after an emoji) are converted when that makes the text
+match, a ``value.text`` that differs from the text only in white space is taken as the offsets say,
+whitespace at span edges is trimmed, a label's alias is mapped to the label and a region without a
+label is left out; each repair is reported. Nothing is written until the whole export has been read:
+malformed JSON is refused with its byte and line position and leaves every file as it was.
+
+A Label Studio 0.x export (``completions`` in place of ``annotations``) is read the same way.
+``--annotator NAME`` gives every annotation and draft of the file to one person, for teams that
+export a file per annotator.
 
 The layers, one module each: ``reading`` (the export as a stream of tasks), ``regions`` (regions ->
 checked spans, repairs, refusal reasons), ``annotators`` (pseudonyms), ``stores`` (the keyed JSONL
@@ -25,41 +33,50 @@ stores and the quarantine), ``summary`` (the reconciliation). This module is the
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from annotate import corpus
-from annotate.errors import AnnotateError, Messages
+from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.imports.annotators import ANNOTATORS_FILE, Annotators
 from annotate.imports.reading import CountingReader, iter_export, keep_export, read_export
 from annotate.imports.regions import (
+    DROPPED,
     NO_TEXT,
     NOT_A_SPAN,
+    SPAN,
     TEXT_CHANGED,
     TEXT_NOT_NORMALISED,
+    ReadResult,
     Refused,
+    ResultReader,
     check_region,
     check_result,
+    classify,
     utf16_to_codepoints,
 )
-from annotate.imports.stores import KeyedStore, Quarantine, record_key, store_path
-from annotate.imports.summary import KINDS, LISTED, OUTCOMES, ImportSummary, Tally
-from annotate.schema import load_schema
-from annotate.spans import Span
+from annotate.imports.stores import KeyedStore, Quarantine, RegionCounts, record_key, store_path
+from annotate.imports.summary import KINDS, LABEL_STUDIO, LABEL_STUDIO_0X, LISTED, OUTCOMES, ImportSummary, Tally
+from annotate.schema import Schema, load_schema
 from annotate.workspace import Workspace
 
 __all__ = [
     "ANNOTATORS_FILE",
     "KINDS",
+    "LABEL_STUDIO",
+    "LABEL_STUDIO_0X",
     "LISTED",
     "OUTCOMES",
     "Annotators",
     "ImportSummary",
     "KeyedStore",
     "Quarantine",
+    "ReadResult",
     "Refused",
+    "ResultReader",
     "Tally",
     "check_region",
     "check_result",
@@ -86,17 +103,18 @@ class _TaskText:
 class _Corpus:
     """article id -> sha256 of the stored text; new articles from foreign tasks are added at the end."""
 
-    def __init__(self, workspace: Workspace, source: str):
+    def __init__(self, workspace: Workspace, source: str, text_key: str):
         self.workspace = workspace
         self.source = source
+        self.text_key = text_key
         self.sha256 = {article["id"]: article["sha256"] for article in workspace.read_articles()}
         self.new: list[dict[str, Any]] = []
 
     def match(self, task: dict[str, Any]) -> _TaskText:
         data = task.get("data")
-        text = data.get("text") if isinstance(data, dict) else None
+        text = data.get(self.text_key, data.get("text")) if isinstance(data, dict) else None
         if not isinstance(text, str) or not text.strip():
-            raise Refused(NO_TEXT, f"task {task.get('id')} has no data.text")
+            raise Refused(NO_TEXT, f"task {task.get('id')} has no data.{self.text_key}")
         pushed_id = data.get("article_id")
         if isinstance(pushed_id, str) and pushed_id in self.sha256:
             actual = corpus.text_sha256(text)
@@ -135,19 +153,23 @@ def import_export(
     path: Path | str,
     users_by_id: dict[int, str] | None = None,
     progress: Callable[[int], None] | None = None,
+    annotator: str | None = None,
 ) -> ImportSummary:
     """Import a Label Studio JSON export into the workspace's annotation records.
 
     ``users_by_id`` (from the server, on pull) ties bare ``completed_by`` ids to e-mails for stable
-    pseudonyms; ``progress(bytes)`` hears of the bytes read.
+    pseudonyms; ``annotator`` (a name or e-mail) gives every annotation and draft of the file to that
+    one person, whoever ``completed_by`` says; ``progress(bytes)`` hears of the bytes read.
     """
     path = Path(path)
+    if annotator is not None and not annotator.strip():
+        raise AnnotateError(Messages.IMPORT_EMPTY_ANNOTATOR, exit_code=ExitCode.USAGE)
     if not path.is_file():
         raise AnnotateError(Messages.FILE_MISSING, path=path, fix="Give the path of a Label Studio JSON export.")
     schema = load_schema(workspace.schema_path)
     shown = workspace.relative(path)
     summary = ImportSummary(export=shown)
-    importer = _Importer(workspace, schema.label_names, shown, users_by_id, summary)
+    importer = _Importer(workspace, schema, shown, users_by_id, summary, annotator)
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small parsed objects: the collector would be the bottleneck (DESIGN)
     try:
@@ -168,26 +190,34 @@ class _Importer:
     def __init__(
         self,
         workspace: Workspace,
-        labels: Iterable[str],
+        schema: Schema,
         export: str,
         users: dict[int, str] | None,
         summary: ImportSummary,
+        annotator: str | None = None,
     ):
-        self.labels = frozenset(labels)
+        self.schema = schema
+        self.reader = ResultReader(schema)
         self.export = export
         self.summary = summary
-        self.corpus = _Corpus(workspace, f"label-studio export {Path(export).name}")
+        self.corpus = _Corpus(workspace, f"label-studio export {Path(export).name}", schema.text_key)
         self.annotators = Annotators(workspace.annotations_dir / ANNOTATORS_FILE, users)
+        if annotator is not None:
+            summary.attributed_to = self.annotators.named(annotator)
         self.stores = {kind: KeyedStore(kind, store_path(workspace, kind)) for kind in KINDS}
         self.quarantine = Quarantine(workspace.quarantine_path)
 
     def task(self, task: dict[str, Any]) -> None:
         self.summary.tasks_read += 1
         items = {kind: _listed(task.get(kind)) for kind in KINDS}
+        if "annotations" not in task and "completions" in task:  # Label Studio 0.x
+            items["annotations"] = _listed(task["completions"])
+            self.summary.format = LABEL_STUDIO_0X
         for kind, found in items.items():
             self.summary.tallies[kind].read += len(found)
             if kind == "annotations":
-                self.summary.spans["read"] += sum(_region_count(item) for item in found)
+                self.summary.regions["read"] += sum(len(_regions(item)) for item in found)
+                self.summary.spans["read"] += sum(self._span_regions(item) for item in found)
         if not items["annotations"]:
             self.summary.tasks_without_annotations += 1
         try:
@@ -202,6 +232,9 @@ class _Importer:
             for item in found:
                 self._item(kind, item, task, where, to_codepoints)
 
+    def _span_regions(self, item: Any) -> int:
+        return sum(classify(region, self.schema) == SPAN for region in _regions(item))
+
     def _item(self, kind: str, item: Any, task: dict[str, Any], where: _TaskText, to_codepoints: Any) -> None:
         if kind == "predictions" and not isinstance(item, dict):
             self.summary.tallies[kind].ids_only += 1
@@ -209,33 +242,38 @@ class _Importer:
         try:
             if not isinstance(item, dict):
                 raise Refused(NOT_A_SPAN, f"a {kind[:-1]} that is {type(item).__name__}, not an object")
-            spans, repairs = check_result(item.get("result"), where.text, self.labels, to_codepoints)
-            record = self._record(kind, item, task, where, spans)
+            read = self.reader.read(item.get("result"), where.text, to_codepoints)
+            record = self._record(kind, item, task, where, read)
         except Refused as refused:
             self._refuse(kind, refused, task, item)
             return
-        if repairs:
-            self.summary.repaired.update(repairs)
-            done = ", ".join(f"{count} {name}" for name, count in sorted(repairs.items()))
+        if read.repairs:
+            self.summary.repaired.update(read.repairs)
+            self.summary.tallies[kind].repaired.update(read.repairs)
+            done = ", ".join(f"{count} {name}" for name, count in sorted(read.repairs.items()))
             who = record.get("annotator") or record.get("model_version")
             self.summary.note(
                 self.summary.repairs, f"task {task.get('id')} {kind[:-1]} {item.get('id')} ({who}): repaired {done}"
             )
-        self.stores[kind].offer(record, self.summary)
+        counts = RegionCounts(read.span_regions, read.choice_regions, *(read.repairs[name] for name in DROPPED))
+        self.stores[kind].offer(record, self.summary, counts)
 
     def _record(
-        self, kind: str, item: dict[str, Any], task: dict[str, Any], where: _TaskText, spans: list[Span]
+        self, kind: str, item: dict[str, Any], task: dict[str, Any], where: _TaskText, read: ReadResult
     ) -> dict[str, Any]:
         stored_text = where.text[where.shift :]
         record: dict[str, Any] = {"article_id": where.article_id}
         if kind == "predictions":
             record["model_version"] = str(item.get("model_version") or "unknown")
             record["score"] = item.get("score")
+        elif self.summary.attributed_to is not None:
+            record["annotator"] = self.summary.attributed_to
         else:
             who = item.get("completed_by") if kind == "annotations" else item.get("user", item.get("created_by"))
             record["annotator"] = self.annotators.pseudonym(who)
         if kind == "annotations":
-            record["status"] = "cancelled" if item.get("was_cancelled") else "submitted"
+            cancelled = item.get("was_cancelled") or item.get("skipped")  # 0.x said "skipped"
+            record["status"] = "cancelled" if cancelled else "submitted"
         record["spans"] = [
             {
                 "start": s.start - where.shift,
@@ -243,11 +281,15 @@ class _Importer:
                 "label": s.label,
                 "text": stored_text[s.start - where.shift : s.end - where.shift],
             }
-            for s in spans
+            for s in read.spans
         ]
+        if read.choices is not None:
+            record["choices"] = read.choices
+        if read.other:
+            record["other"] = read.other
         record["sha256"] = where.sha256
-        record["created_at"] = item.get("created_at")
-        record["updated_at"] = item.get("updated_at") or item.get("created_at")
+        record["created_at"] = _when(item.get("created_at"))
+        record["updated_at"] = _when(item.get("updated_at") or item.get("created_at"))
         if kind != "predictions":
             record["lead_time"] = item.get("lead_time")
         if kind == "annotations":
@@ -258,7 +300,8 @@ class _Importer:
     def _refuse(self, kind: str, refused: Refused, task: dict[str, Any], item: Any) -> None:
         self.summary.tallies[kind].quarantined[refused.reason] += 1
         if kind == "annotations":
-            self.summary.spans["quarantined"] += _region_count(item)
+            self.summary.regions["quarantined"] += len(_regions(item))
+            self.summary.spans["quarantined"] += self._span_regions(item)
         item_id = item.get("id") if isinstance(item, dict) else item
         self.summary.note(
             self.summary.quarantined, f"task {task.get('id')} {kind[:-1]} {item_id}: {refused.reason}: {refused.detail}"
@@ -282,6 +325,13 @@ def _listed(found: Any) -> list[Any]:
     return found if isinstance(found, list) else [found]
 
 
-def _region_count(item: Any) -> int:
+def _regions(item: Any) -> list[Any]:
     result = item.get("result") if isinstance(item, dict) else None
-    return len(result) if isinstance(result, list) else 0
+    return result if isinstance(result, list) else []
+
+
+def _when(value: Any) -> Any:
+    """A timestamp as Label Studio 1.x writes it; 0.x wrote seconds since 1970, made ISO here."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value

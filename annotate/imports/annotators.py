@@ -17,10 +17,11 @@ ANNOTATORS_FILE = "annotators.json"
 class Annotators:
     """Stable pseudonyms (``ann-01``, ``ann-02``, ...) for the people behind ``completed_by``.
 
-    The mapping from e-mail or user id to pseudonym stays in ``annotations/annotators.json`` (mode
-    0600), on this machine; records and everything published carry the pseudonym only. A user id
-    seen beside an e-mail (an expanded ``completed_by``, or a pull that asked the server) is tied to
-    that e-mail, so an export with bare ids gets the same pseudonyms later.
+    The mapping from e-mail, user id or name (``--annotator``) to pseudonym stays in
+    ``annotations/annotators.json`` (mode 0600), on this machine; records and everything published
+    carry the pseudonym only. A user id seen beside an e-mail (an expanded ``completed_by``, or a pull
+    that asked the server) is tied to that e-mail, so an export with bare ids gets the same pseudonyms
+    later.
     """
 
     def __init__(self, path: Path, users_by_id: dict[int, str] | None = None):
@@ -39,7 +40,17 @@ class Annotators:
             if key
         ]
         if not keys:
-            raise Refused(NO_ANNOTATOR, f"completed_by is {who!r}: no user id or e-mail")
+            hint = "import with --annotator NAME to say whose work the file is"
+            raise Refused(NO_ANNOTATOR, f"completed_by is {who!r}: no user id or e-mail ({hint})")
+        return self._assign(keys)
+
+    def named(self, name: str) -> str:
+        """The pseudonym of a person named on the command line (``--annotator``): an e-mail is the same
+        person as that e-mail in an export; any other name is a name (``name:...``), never a user id."""
+        name = name.strip()
+        return self._assign([f"email:{name.lower()}" if "@" in name else f"name:{name}"])
+
+    def _assign(self, keys: list[str]) -> str:
         known = next((self.keys[key] for key in keys if key in self.keys), None)
         name = known or f"ann-{len(set(self.keys.values())) + 1:02d}"
         for key in keys:

@@ -19,6 +19,8 @@ from annotate.errors import AnnotateError, Messages
 from annotate.workspace import Workspace, atomic_write
 
 READ_CHUNK = 1 << 16
+# A task has at least one of these (``completions``: Label Studio 0.x); a JSON_MIN record has none.
+TASK_KEYS = frozenset(("data", "annotations", "completions", "predictions", "drafts"))
 
 
 class CountingReader:
@@ -76,6 +78,8 @@ def read_export(stream: CountingReader, path: str) -> Iterator[dict[str, Any]]:
         for task in ijson.items(stream, "item", use_float=True):
             if not isinstance(task, dict):
                 raise AnnotateError(Messages.EXPORT_NOT_TASKS, path=path, found=type(task).__name__)
+            if not TASK_KEYS.intersection(task):  # JSON_MIN: one flat object per annotation
+                raise AnnotateError(Messages.EXPORT_NOT_TASKS, path=path, found="objects without 'data'")
             yield task
     except ijson.JSONError as exc:
         offset, line = stream.locate(str(exc))

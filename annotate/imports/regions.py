@@ -1,8 +1,17 @@
-"""One annotation's regions -> checked character-offset spans, with the repairs a person would agree with.
+"""One annotation's regions -> checked spans, document-level choices and the regions kept as they came.
+
+A region is one of three kinds (``classify``): a *span* (the schema's ``<Labels>`` control, or, in an
+old export without ``from_name``, any ``labels`` region), a *choice* of one of the schema's
+document-level controls, or *other* (a control the schema does not model: TextArea, Rating, relations,
+per-region choices, another ``<Labels>``), kept unchanged and never a reason to refuse.
 
 A region is refused (``Refused``: a reason code and a sentence) when it cannot be made right; the
 reason codes are the keys of the import reconciliation's ``quarantined`` counts. Repairs are counted
-by name (``utf16``, ``trim``, ``duplicate``) so the import report can say what it changed.
+by name so the import report can say what it changed: ``utf16`` (offsets in UTF-16 units converted),
+``whitespace`` (``value.text`` differs from the text at the offsets only in white space: the offsets
+are trusted; ``escaped-newline`` when it also writes line breaks as the two characters ``\\n``),
+``trim`` (white space at the span's edges), ``alias`` (a label's older name mapped to the label), and
+two that leave a region out of the spans: ``duplicate`` and ``no-label``.
 """
 
 from __future__ import annotations
@@ -10,9 +19,12 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from annotate import controls as choice_regions
+from annotate.schema import Control, Schema
 from annotate.spans import Span
 
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # characters a browser counts as two UTF-16 units
@@ -24,11 +36,24 @@ TEXT_CHANGED = "text-changed"  # the task's text is not the corpus text it was p
 NO_TEXT = "no-text"  # the task has no text field
 TEXT_NOT_NORMALISED = "text-not-normalised"  # a foreign task whose text cannot be mapped to its stored form
 NO_ANNOTATOR = "no-annotator"
-NOT_A_SPAN = "not-a-span"  # a region of another kind (choices, relation, ...) or without offsets
+NOT_A_SPAN = "not-a-span"  # a region of the span control without offsets, or a result that is not a list
 UNKNOWN_LABEL = "unknown-label"
+UNKNOWN_OPTION = "unknown-option"  # a document-level control's region names an option the control lacks
+NOT_A_CHOICE = "not-a-choice"  # a document-level control's region that selects nothing readable
 OUT_OF_RANGE = "offsets-out-of-range"
-TEXT_MISMATCH = "text-mismatch"  # value.text is not text[start:end], even in UTF-16 units
+TEXT_MISMATCH = "text-mismatch"  # value.text is not text[start:end], even in UTF-16 units or but for white space
 EMPTY_SPAN = "empty-span"  # nothing but whitespace
+
+# -- repairs; the last two leave the region out of the spans ---------------------------------------------
+
+UTF16, WHITESPACE, TRIM, ALIAS = "utf16", "whitespace", "trim", "alias"
+ESCAPED_NEWLINE = "escaped-newline"  # value.text writes a line break as the two characters \n
+DUPLICATE, NO_LABEL = "duplicate", "no-label"
+DROPPED = (DUPLICATE, NO_LABEL)
+
+# -- the kinds of region ---------------------------------------------------------------------------------
+
+SPAN, CHOICE, OTHER = "span", "choice", "other"
 
 
 class Refused(Exception):
@@ -63,33 +88,52 @@ def utf16_to_codepoints(text: str) -> Callable[[int], int | None] | None:
     return convert
 
 
-def check_region(region: Any, text: str, labels: frozenset[str], to_codepoints: Any) -> tuple[Span, list[str]]:
-    """One Label Studio region as a checked span of ``text``, and the repairs it needed.
+Labels = Collection[str] | Mapping[str, str]  # the schema's labels, or every name and alias -> its label
 
-    Raises ``Refused`` when it cannot be made right.
+
+def check_region(region: Any, text: str, labels: Labels, to_codepoints: Any) -> tuple[Span | None, list[str]]:
+    """One Label Studio span region as a checked span of ``text``, and the repairs it needed.
+
+    ``labels`` maps each name a region may carry (a label or an alias) to the schema's label; a plain
+    collection of labels maps each to itself. The span is None when the region has no label (repair
+    ``no-label``: left out). Raises ``Refused`` when it cannot be made right.
     """
     value = region.get("value") if isinstance(region, dict) else None
     if not isinstance(value, dict) or region.get("type", "labels") != "labels":
         kind = region.get("type") if isinstance(region, dict) else type(region).__name__
         raise Refused(NOT_A_SPAN, f"region {_region_id(region)} is a '{kind}' region, not a labelled span")
-    start, end, found = value.get("start"), value.get("end"), value.get("labels")
+    found = value.get("labels")
+    if found is None or found == []:
+        return None, [NO_LABEL]
+    start, end = value.get("start"), value.get("end")
     if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
         raise Refused(NOT_A_SPAN, f"region {_region_id(region)} has no integer start/end")
-    if not isinstance(found, list) or len(found) != 1 or found[0] not in labels:
-        raise Refused(
-            UNKNOWN_LABEL, f"region {_region_id(region)} has labels {found!r}; the schema knows {sorted(labels)}"
-        )
-    expected = value.get("text")
     repairs: list[str] = []
+    label = _label(region, found, _as_mapping(labels))
+    if label != found[0]:
+        repairs.append(ALIAS)
+    expected = value.get("text")
     if not _matches(text, start, end, expected):
-        start, end = _from_utf16(region, text, start, end, expected, to_codepoints)
-        repairs.append("utf16")
+        start, end, needed = _repair_offsets(region, text, start, end, expected, to_codepoints)
+        repairs += needed
     trimmed_start, trimmed_end = _trim(text, start, end)
     if trimmed_start == trimmed_end:
         raise Refused(EMPTY_SPAN, f"region {_region_id(region)} covers only whitespace")
     if (trimmed_start, trimmed_end) != (start, end):
-        repairs.append("trim")
-    return Span(trimmed_start, trimmed_end, found[0]), repairs
+        repairs.append(TRIM)
+    return Span(trimmed_start, trimmed_end, label), repairs
+
+
+def _as_mapping(labels: Labels) -> Mapping[str, str]:
+    return labels if isinstance(labels, Mapping) else {name: name for name in labels}
+
+
+def _label(region: Any, found: Any, names: Mapping[str, str]) -> str:
+    label = names.get(found[0]) if isinstance(found, list) and len(found) == 1 and isinstance(found[0], str) else None
+    if label is None:
+        known = sorted(set(names.values()))
+        raise Refused(UNKNOWN_LABEL, f"region {_region_id(region)} has labels {found!r}; the schema knows {known}")
+    return label
 
 
 def _matches(text: str, start: int, end: int, expected: Any) -> bool:
@@ -97,11 +141,39 @@ def _matches(text: str, start: int, end: int, expected: Any) -> bool:
     return in_range and (expected is None or text[start:end] == expected)
 
 
-def _from_utf16(region: Any, text: str, start: int, end: int, expected: Any, to_codepoints: Any) -> tuple[int, int]:
+def _whitespace_repair(text: str, start: int, end: int, expected: Any) -> str | None:
+    """``WHITESPACE`` when ``expected`` is ``text[start:end]`` but for white space (runs collapsed, a
+    space more or less at an edge: what browsers do to a selection's text); ``ESCAPED_NEWLINE`` when it
+    is so once its escaped line breaks (the two characters ``\\n``, as some scripts write them) are
+    read as line breaks; None when the two truly differ."""
+    if not (0 <= start < end <= len(text)) or not isinstance(expected, str):
+        return None
+    found = " ".join(text[start:end].split())
+    if found == " ".join(expected.split()):
+        return WHITESPACE
+    if "\\n" in expected and found == " ".join(expected.replace("\\n", "\n").split()):
+        return ESCAPED_NEWLINE
+    return None
+
+
+def _repair_offsets(
+    region: Any, text: str, start: int, end: int, expected: Any, to_codepoints: Any
+) -> tuple[int, int, list[str]]:
+    """Offsets that make ``value.text`` match: converted from UTF-16 units, or trusted when the two
+    texts differ only in white space (each with the repairs it took)."""
+    converted = None
     if to_codepoints is not None and expected is not None:
         converted = to_codepoints(start), to_codepoints(end)
-        if None not in converted and _matches(text, converted[0], converted[1], expected):
-            return converted  # type: ignore[return-value]
+        if None in converted:
+            converted = None
+        elif _matches(text, converted[0], converted[1], expected):
+            return converted[0], converted[1], [UTF16]
+    repair = _whitespace_repair(text, start, end, expected)
+    if repair:
+        return start, end, [repair]
+    repair = _whitespace_repair(text, *converted, expected) if converted is not None else None
+    if repair:
+        return converted[0], converted[1], [UTF16, repair]  # type: ignore[index]
     if not 0 <= start < end <= len(text):
         raise Refused(OUT_OF_RANGE, f"region {_region_id(region)} [{start}, {end}) is outside the text (0-{len(text)})")
     raise Refused(
@@ -122,17 +194,124 @@ def _region_id(region: Any) -> str:
     return repr(region.get("id")) if isinstance(region, dict) else "?"
 
 
-def check_result(result: Any, text: str, labels: frozenset[str], to_codepoints: Any) -> tuple[list[Span], Counter[str]]:
-    """All regions of one annotation as sorted, distinct spans, with the repairs counted."""
+def check_result(result: Any, text: str, labels: Labels, to_codepoints: Any) -> tuple[list[Span], Counter[str]]:
+    """All regions of one annotation, every one taken as a span: sorted, distinct spans, with the
+    repairs counted (for projects whose config has spans only: reviews, status)."""
     if not isinstance(result, list):
         raise Refused(NOT_A_SPAN, f"result is {type(result).__name__}, not a list of regions")
     spans: set[Span] = set()
     repairs: Counter[str] = Counter()
+    names = _as_mapping(labels)
     for region in result:
-        span, needed = check_region(region, text, labels, to_codepoints)
-        if needed:
-            repairs.update(needed)
-        if span in spans:
-            repairs["duplicate"] += 1
-        spans.add(span)
+        _add_span(spans, repairs, *check_region(region, text, names, to_codepoints))
     return sorted(spans), repairs
+
+
+def _add_span(spans: set[Span], repairs: Counter[str], span: Span | None, needed: list[str]) -> None:
+    repairs.update(needed)
+    if span is None:
+        return
+    if span in spans:
+        repairs[DUPLICATE] += 1
+    spans.add(span)
+
+
+# -- an annotation's regions, by kind --------------------------------------------------------------------
+
+
+def classify(region: Any, schema: Schema) -> str:
+    """``SPAN``, ``CHOICE`` or ``OTHER``: which part of a record the region belongs to.
+
+    Anything that is not a region (not an object) is taken as a span, to be refused as malformed.
+    """
+    if not isinstance(region, dict):
+        return SPAN
+    name = region.get("from_name")
+    if name is None:
+        return SPAN if region.get("type", "labels") == "labels" else OTHER
+    if name == schema.span_control:
+        return SPAN
+    return CHOICE if schema.control(name) is not None else OTHER
+
+
+def other_key(region: dict[str, Any]) -> str:
+    """How a region kept in ``other`` is counted in the report: its control's name and type."""
+    name = region.get("from_name")
+    kind = region.get("type") or "?"
+    return f"{name} ({kind})" if name is not None else f"({kind})"
+
+
+@dataclass
+class ReadResult:
+    """One annotation's ``result``, read: what goes on the record, and how many regions went where."""
+
+    spans: list[Span]
+    choices: dict[str, list[str]] | None  # None when the schema has no document-level controls
+    other: list[Any]
+    repairs: Counter[str] = field(default_factory=Counter)
+    span_regions: int = 0
+    choice_regions: int = 0
+
+    @property
+    def dropped(self) -> int:
+        """Span regions left out by a repair (a duplicate, a region with no label)."""
+        return sum(self.repairs[name] for name in DROPPED)
+
+
+class ResultReader:
+    """Reads annotations' ``result`` lists against one schema."""
+
+    def __init__(self, schema: Schema):
+        self.schema = schema
+        self.names = label_names(schema)
+
+    def read(self, result: Any, text: str, to_codepoints: Any) -> ReadResult:
+        """All regions of one annotation: checked spans, the selected options per control, the rest kept.
+
+        Raises ``Refused`` when a span or choice region cannot be made right (the whole annotation is
+        refused: a partial one would count as misses in agreement).
+        """
+        if not isinstance(result, list):
+            raise Refused(NOT_A_SPAN, f"result is {type(result).__name__}, not a list of regions")
+        found = ReadResult([], None, [])
+        spans: set[Span] = set()
+        selected: dict[str, list[str]] = {}
+        for region in result:
+            kind = classify(region, self.schema)
+            if kind == SPAN:
+                found.span_regions += 1
+                _add_span(spans, found.repairs, *check_region(region, text, self.names, to_codepoints))
+            elif kind == CHOICE:
+                found.choice_regions += 1
+                control = self.schema.control(region["from_name"])
+                selected.setdefault(control.name, []).extend(_choice_values(region, control))
+            else:
+                found.other.append(region)
+        found.spans = sorted(spans)
+        if self.schema.controls:
+            found.choices = {control.name: self._selection(control, selected) for control in self.schema.controls}
+        return found
+
+    @staticmethod
+    def _selection(control: Control, selected: dict[str, list[str]]) -> list[str]:
+        values = choice_regions.sorted_values(selected.get(control.name, ()), control)
+        if not control.multiple and len(values) > 1:
+            raise Refused(
+                NOT_A_CHOICE, f"control '{control.name}' takes one option but the annotation selects {values}"
+            )
+        return values
+
+
+def label_names(schema: Schema) -> dict[str, str]:
+    """Every name a span region may carry (a label, an alias) -> the schema's label."""
+    names = {alias: label.name for label in schema.labels for alias in label.aliases}
+    return names | {name: name for name in schema.label_names}
+
+
+def _choice_values(region: dict[str, Any], control: Control) -> list[str]:
+    try:
+        return choice_regions.region_values(region, control)
+    except ValueError as exc:  # the message names the option and the control, or says what is malformed
+        if "is not an option" in str(exc):
+            raise Refused(UNKNOWN_OPTION, f"region {_region_id(region)}: {exc}") from None
+        raise Refused(NOT_A_CHOICE, f"region {_region_id(region)} of control '{control.name}': {exc}") from None

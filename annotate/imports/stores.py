@@ -12,12 +12,13 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
 from annotate import records
 from annotate.errors import Messages
+from annotate.imports.regions import DUPLICATE, NO_LABEL, other_key
 from annotate.imports.summary import ImportSummary
 from annotate.workspace import Workspace, atomic_write, read_jsonl, record_digest
 
@@ -32,12 +33,33 @@ def record_key(kind: str, record: dict[str, Any]) -> str:
     return f"{record['article_id']}\t{who}"
 
 
+class RegionCounts(NamedTuple):
+    """How many regions of an annotation's ``result`` were span and choice regions, and how many span
+    regions a repair left out (the record itself holds its spans and the ``other`` regions)."""
+
+    spans: int = 0
+    choices: int = 0
+    duplicate: int = 0
+    no_label: int = 0
+
+    def encode(self) -> bytes:
+        return b"%d,%d,%d,%d" % self
+
+    @classmethod
+    def decode(cls, raw: bytes) -> RegionCounts:
+        return cls(*map(int, raw.split(b",")))
+
+
+NO_REGIONS = RegionCounts()
+
+
 class KeyedStore:
     """Candidates for one store, spooled to a temporary file while the export is read.
 
     What stays in memory per record is small and fixed — a 64-bit hash of its key and one packed
     integer (timestamp, origin id, spool line) — whatever the size of its spans: the records
-    themselves are read back from the spool when the store is rewritten.
+    themselves are read back from the spool when the store is rewritten. Each spool line carries,
+    before a tab, the ``RegionCounts`` of its annotation, for the reconciliation.
     """
 
     def __init__(self, kind: str, path: Path):
@@ -49,10 +71,10 @@ class KeyedStore:
         self.lines = 0
         self.replaced: set[int] = set()
 
-    def offer(self, record: dict[str, Any], summary: ImportSummary) -> None:
+    def offer(self, record: dict[str, Any], summary: ImportSummary, counts: RegionCounts = NO_REGIONS) -> None:
         """A checked record; of two with one key the newest stays, the other is superseded now."""
         key = _key_hash(self.kind, record)
-        self.spool.write(orjson.dumps(record) + b"\n")
+        self.spool.write(counts.encode() + b"\t" + orjson.dumps(record) + b"\n")
         candidate = _pack(_stamp(record), _origin_id(record), self.lines)
         self.lines += 1
         current = self.best.get(key)
@@ -70,14 +92,15 @@ class KeyedStore:
             winners[packed & LINE_MASK] = 1
         write = bytearray(self.lines)
         self.spool.seek(0)
-        for number, raw in enumerate(self.spool):
-            record = orjson.loads(raw)
+        for number, line in enumerate(self.spool):
+            head, _, raw = line.partition(b"\t")
+            record, counts = orjson.loads(raw), RegionCounts.decode(head)
             if not winners[number]:  # lost to a newer version in the same export (counted in offer)
-                self._count_spans(summary, "superseded", record)
+                self._count_regions(summary, record, counts, stored=False)
                 continue
             outcome = self._outcome(record)
             setattr(tally, outcome, getattr(tally, outcome) + 1)
-            self._count_spans(summary, "superseded" if outcome == "superseded" else "stored", record)
+            self._count_regions(summary, record, counts, stored=outcome != "superseded")
             if outcome != "superseded":
                 self._count_flags(record, summary)
             if outcome in ("imported", "updated"):
@@ -97,9 +120,24 @@ class KeyedStore:
             return "unchanged"
         return "updated" if _stamp(record) >= int.from_bytes(stored[:8], "big") else "superseded"
 
-    def _count_spans(self, summary: ImportSummary, where: str, record: dict[str, Any]) -> None:
-        if self.kind == "annotations":
-            summary.spans[where] += len(record["spans"])
+    def _count_regions(
+        self, summary: ImportSummary, record: dict[str, Any], counts: RegionCounts, stored: bool
+    ) -> None:
+        """Where an annotation's regions ended: on a stored record (or dropped by a repair), or superseded."""
+        if self.kind != "annotations":
+            return
+        other = record.get("other") or ()
+        if not stored:
+            summary.regions["superseded"] += counts.spans + counts.choices + len(other)
+            summary.spans["superseded"] += counts.spans
+            return
+        dropped = counts.duplicate + counts.no_label
+        summary.regions.update(
+            {"spans": len(record["spans"]), "choices": counts.choices, "other": len(other)}
+            | {DUPLICATE: counts.duplicate, NO_LABEL: counts.no_label}
+        )
+        summary.spans.update({"stored": len(record["spans"]), "dropped": dropped})
+        summary.other_kept.update(other_key(region) for region in other)
 
     def _count_flags(self, record: dict[str, Any], summary: ImportSummary) -> None:
         if self.kind == "annotations":
@@ -115,9 +153,9 @@ class KeyedStore:
                 if _key_hash(self.kind, record) not in self.replaced:
                     out.write(orjson.dumps(record) + b"\n")
             self.spool.seek(0)
-            for number, raw in enumerate(self.spool):
+            for number, line in enumerate(self.spool):
                 if lines[number]:
-                    out.write(raw)
+                    out.write(line.partition(b"\t")[2])
 
 
 LINE_BITS = 40

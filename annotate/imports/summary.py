@@ -1,8 +1,17 @@
-"""The reconciliation of one import: what became of every record and span read.
+"""The reconciliation of one import: what became of every record and region read.
 
-    read = imported + updated + unchanged + superseded + quarantined
+For each kind of record (annotations, predictions, drafts):
 
-``ImportSummary.balanced`` is that identity, for every kind of record and for the spans.
+    read = imported + updated + unchanged + superseded + quarantined (+ ids_only: predictions)
+
+and for the regions of the annotations (every item of every ``result`` list):
+
+    read = spans + choices + other + dropped (duplicate, no-label) + superseded + quarantined
+
+where ``spans``, ``choices`` and ``other`` are the regions now held by stored records (a span region
+as its span, a choice region in the record's ``choices``, any other region kept in ``other``). The
+span regions alone balance the same way: ``read = stored + dropped + superseded + quarantined``.
+``ImportSummary.balanced`` is all of these identities.
 """
 
 from __future__ import annotations
@@ -11,8 +20,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from annotate.imports.regions import DROPPED
+
 KINDS = ("annotations", "predictions", "drafts")
 OUTCOMES = ("imported", "updated", "unchanged", "superseded")
+REGION_FIGURES = ("read", "spans", "choices", "other", *DROPPED, "superseded", "quarantined")
+SPAN_FIGURES = ("read", "stored", "dropped", "superseded", "quarantined")
+LABEL_STUDIO, LABEL_STUDIO_0X = "label-studio", "label-studio-0.x"
 LISTED = 1000  # repairs, superseded and quarantined records listed one by one in a report, per kind
 
 
@@ -27,6 +41,7 @@ class Tally:
     superseded: int = 0
     quarantined: Counter[str] = field(default_factory=Counter)
     ids_only: int = 0  # predictions exported as bare ids carry no spans to keep
+    repaired: Counter[str] = field(default_factory=Counter)  # repairs in the records of this kind read
 
     @property
     def accounted(self) -> int:
@@ -37,6 +52,7 @@ class Tally:
         data["quarantined"] = self.quarantined.total()
         data["quarantined_by_reason"] = dict(sorted(self.quarantined.items()))
         data["ids_only"] = self.ids_only
+        data["repaired"] = dict(sorted(self.repaired.items()))
         return data
 
 
@@ -47,9 +63,14 @@ class ImportSummary:
     tasks_read: int = 0
     tasks_without_annotations: int = 0
     articles_added: int = 0
+    format: str = LABEL_STUDIO  # or LABEL_STUDIO_0X: tasks with ``completions``, read as annotations
+    attributed_to: str | None = None  # the pseudonym every annotation and draft went to (--annotator)
     tallies: dict[str, Tally] = field(default_factory=lambda: {kind: Tally() for kind in KINDS})
-    spans: Counter[str] = field(default_factory=Counter)  # read, stored, superseded, quarantined
-    repaired: Counter[str] = field(default_factory=Counter)  # utf16, trim, duplicate
+    regions: Counter[str] = field(default_factory=Counter)  # REGION_FIGURES
+    spans: Counter[str] = field(default_factory=Counter)  # SPAN_FIGURES
+    other_kept: Counter[str] = field(default_factory=Counter)  # regions kept in ``other``, by control (type)
+    # utf16, whitespace, trim, alias, duplicate, no-label: in every record read (all kinds; the tallies split them)
+    repaired: Counter[str] = field(default_factory=Counter)
     cancelled: int = 0  # of the export's annotations now in the store
     ground_truth: int = 0
     repairs: list[str] = field(default_factory=list)
@@ -67,8 +88,9 @@ class ImportSummary:
 
     @property
     def balanced(self) -> bool:
-        spans_accounted = self.spans["stored"] + self.spans["superseded"] + self.spans["quarantined"]
-        return spans_accounted == self.spans["read"] and all(t.accounted == t.read for t in self.tallies.values())
+        regions = sum(self.regions[figure] for figure in REGION_FIGURES[1:]) == self.regions["read"]
+        spans = sum(self.spans[figure] for figure in SPAN_FIGURES[1:]) == self.spans["read"]
+        return regions and spans and all(t.accounted == t.read for t in self.tallies.values())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,8 +101,16 @@ class ImportSummary:
                 "without_annotations": self.tasks_without_annotations,
                 "articles_added_to_corpus": self.articles_added,
             },
+            "format": self.format,
+            "attributed_to": self.attributed_to,
             **{kind: tally.as_dict() for kind, tally in self.tallies.items()},
-            "spans": {key: self.spans[key] for key in ("read", "stored", "superseded", "quarantined")}
+            "regions": {
+                **{figure: self.regions[figure] for figure in ("read", "spans", "choices", "other")},
+                "dropped": {figure: self.regions[figure] for figure in DROPPED},
+                **{figure: self.regions[figure] for figure in ("superseded", "quarantined")},
+                "other_by_control": dict(sorted(self.other_kept.items())),
+            },
+            "spans": {figure: self.spans[figure] for figure in SPAN_FIGURES}
             | {"repaired": dict(sorted(self.repaired.items()))},
             "cancelled": self.cancelled,
             "ground_truth": self.ground_truth,
