@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from annotate import corpus, tasks
-from annotate.controls import document_regions, region_values, sorted_values
+from annotate.controls import document_regions
 from annotate.errors import AnnotateError, Messages
 from annotate.gold import GoldSummary, check_options, gold
-from annotate.imports import ANNOTATORS_FILE, Annotators, Refused, check_result, iter_export, utf16_to_codepoints
+from annotate.imports import ANNOTATORS_FILE, Annotators, Refused, ResultReader, iter_export, utf16_to_codepoints
 from annotate.pull import download, slug
 from annotate.push import DEFAULT_BATCH_SIZE, ensure_project, pushed_articles
 from annotate.records import SubmittedAnnotation, collect_submitted, timestamp
@@ -247,7 +247,7 @@ def _decisions(
 ) -> Iterator[dict[str, Any]]:
     data = task.get("data") if isinstance(task.get("data"), dict) else {}
     article_id, text, items = data.get("article_id"), data.get(schema.text_key), task.get("annotations") or []
-    labels = frozenset(schema.label_names)
+    reader = ResultReader(schema)
     where = f"task {task.get('id')}"
     if not items:
         return
@@ -264,8 +264,8 @@ def _decisions(
             summary.skipped += 1
             continue
         try:
-            regions, choices, other = _split_regions(item.get("result"), schema)
-            spans, repairs = check_result(regions, text, labels, to_codepoints)
+            read = reader.read(item.get("result"), text, to_codepoints)
+            spans, choices, other, repairs = read.spans, read.choices, read.other, read.repairs
             adjudicator = annotators.pseudonym(item.get("completed_by"))
         except Refused as refused:
             summary.refused.append(f"{where} annotation {item.get('id')}: {refused.detail}")
@@ -287,39 +287,6 @@ def _decisions(
             "updated_at": item.get("updated_at") or item.get("created_at"),
             "origin": {"project": task.get("project"), "task": task.get("id"), "annotation": item.get("id")},
         }
-
-
-CHOICE_REGIONS = ("choices", "taxonomy")
-
-
-def _split_regions(result: Any, schema: Schema) -> tuple[Any, dict[str, list[str]], list[Any]]:
-    """An annotation's regions as (span regions, the options chosen per control, regions of anything else).
-
-    A choice region of a control the schema has is read (``annotate.controls``); any other region that
-    is not a ``labels`` region (a TextArea, a rating, ...) is kept as it came; spans are checked after.
-    Raises ``Refused`` on an option the control lacks, or two in a single choice.
-    """
-    if not isinstance(result, list):
-        return result, {}, []  # check_result refuses it
-    spans, other = [], []
-    chosen: dict[str, list[str]] = {control.name: [] for control in schema.controls}
-    for region in result:
-        kind = region.get("type", "labels") if isinstance(region, dict) else None
-        control = schema.control(region.get("from_name")) if isinstance(region, dict) else None
-        if control is not None and kind in CHOICE_REGIONS:
-            try:
-                chosen[control.name] += region_values(region, control)
-            except ValueError as problem:
-                raise Refused("bad-choice", f"region {region.get('id')!r} of '{control.name}': {problem}") from None
-        elif kind is not None and kind != "labels":
-            other.append(region)
-        else:
-            spans.append(region)
-    choices = {control.name: sorted_values(chosen[control.name], control) for control in schema.controls}
-    for control in schema.controls:
-        if not control.multiple and len(choices[control.name]) > 1:
-            raise Refused("bad-choice", f"{len(choices[control.name])} options of the single choice '{control.name}'")
-    return spans, choices, other
 
 
 def _keep_newest(decisions: dict[str, dict[str, Any]], decision: dict[str, Any], summary: ReviewPullSummary) -> None:

@@ -21,10 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotate.imports import ANNOTATORS_FILE, Annotators, Refused, check_result, utf16_to_codepoints
+from annotate.imports import ANNOTATORS_FILE, Annotators, Refused, ResultReader, utf16_to_codepoints
 from annotate.pull import DEFAULT_BATCH_SIZE, exported_tasks
 from annotate.push import OVERLAP_FIELDS
-from annotate.schema import load_schema
+from annotate.schema import Schema, load_schema
 from annotate.spans import Span
 from annotate.studio import Studio
 from annotate.workspace import Workspace
@@ -60,9 +60,10 @@ def prediction_outcome(predicted: Span, annotated: set[Span]) -> str:
 
 
 class _Tally:
-    def __init__(self, labels: list[str], annotators: Annotators, skips_complete: bool):
+    def __init__(self, schema: Schema, annotators: Annotators, skips_complete: bool):
+        labels = schema.label_names
         self.labels = labels
-        self.label_set = frozenset(labels)
+        self.reader = ResultReader(schema)
         self.annotators = annotators
         self.skips_complete = skips_complete
         self.people: dict[str, _Annotator] = {}
@@ -78,7 +79,7 @@ class _Tally:
         """One exported task, with its overlap target and its predictions' results (from the listing)."""
         self.tasks += 1
         data = task.get("data") or {}
-        text = str(data.get("text") or "")
+        text = str(data.get(self.reader.schema.text_key) or data.get("text") or "")
         to_codepoints = utf16_to_codepoints(text)
         done: list[tuple[str, list[Span] | None]] = []  # (annotator, spans) of submitted annotations
         touched: set[str] = set()
@@ -130,7 +131,7 @@ class _Tally:
 
     def _spans(self, result: Any, text: str, to_codepoints: Any, kind: str) -> list[Span] | None:
         try:
-            spans, _ = check_result(result, text, self.label_set, to_codepoints)
+            spans = self.reader.read(result, text, to_codepoints).spans
         except Refused as refused:
             self.unreadable[f"{kind}: {refused.reason}"] += 1
             return None
@@ -169,7 +170,7 @@ def status(
     settings = studio.client.projects.get(found.id)
     schema = load_schema(workspace.schema_path)
     annotators = Annotators(workspace.annotations_dir / ANNOTATORS_FILE, studio.users_by_id())
-    tally = _Tally(schema.label_names, annotators, settings.skip_queue == IGNORE_SKIPPED)
+    tally = _Tally(schema, annotators, settings.skip_queue == IGNORE_SKIPPED)
     listing = studio.tasks(found.id, include="id,overlap,predictions")
     while chunk := {task.id: task for task in itertools.islice(listing, batch_size)}:
         for tasks in exported_tasks(studio, found.id, sorted(chunk), batch_size):

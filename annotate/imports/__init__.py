@@ -54,7 +54,6 @@ from annotate.imports.regions import (
     Refused,
     ResultReader,
     check_region,
-    check_result,
     classify,
     utf16_to_codepoints,
 )
@@ -79,7 +78,6 @@ __all__ = [
     "ResultReader",
     "Tally",
     "check_region",
-    "check_result",
     "import_export",
     "iter_export",
     "keep_export",

@@ -194,19 +194,6 @@ def _region_id(region: Any) -> str:
     return repr(region.get("id")) if isinstance(region, dict) else "?"
 
 
-def check_result(result: Any, text: str, labels: Labels, to_codepoints: Any) -> tuple[list[Span], Counter[str]]:
-    """All regions of one annotation, every one taken as a span: sorted, distinct spans, with the
-    repairs counted (for projects whose config has spans only: reviews, status)."""
-    if not isinstance(result, list):
-        raise Refused(NOT_A_SPAN, f"result is {type(result).__name__}, not a list of regions")
-    spans: set[Span] = set()
-    repairs: Counter[str] = Counter()
-    names = _as_mapping(labels)
-    for region in result:
-        _add_span(spans, repairs, *check_region(region, text, names, to_codepoints))
-    return sorted(spans), repairs
-
-
 def _add_span(spans: set[Span], repairs: Counter[str], span: Span | None, needed: list[str]) -> None:
     repairs.update(needed)
     if span is None:
