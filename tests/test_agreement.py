@@ -951,6 +951,17 @@ def test_agreement_of_a_round_without_pairs_names_the_round_and_what_was_left_ou
     )
 
 
+def test_a_narrow_terminal_wraps_the_figures_and_keeps_the_names(cli, annotated):
+    """Without intervals each headline cell reads "0.667 (no interval: the bootstrap is off ...)": in 80
+    columns the figures wrap, and the label column keeps its names (it used to be squeezed to nothing)."""
+    result = cli("agreement", "--resamples", 0, workspace=annotated)
+    assert result.exit_code == 0, result.stderr
+    assert "is off (resamples = 0))" in result.stdout
+    table = result.stdout.split("Span agreement", 1)[1].split("└", 1)[0]
+    rows = [line.split("│")[1].strip() for line in table.splitlines() if line.startswith("│")]
+    assert [name for name in rows if name] == ["all", *LABELS]  # the wrapped lines have no name
+
+
 def test_agreement_refuses_a_negative_number_of_resamples(cli, annotated):
     result = cli("agreement", "--resamples", -1, workspace=annotated)
     assert result.exit_code == 2

@@ -24,14 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from annotate.agreement.shape import ChoiceFigures, Interval, OptionFigure, figure
+from annotate.agreement.shape import NO_UNITS, ChoiceFigures, Interval, OptionFigure, figure
 from annotate.agreement.stats import Distances, alpha_of_sums, distance_sums
 from annotate.schema import Control
 
 # The bootstrap leaves out a control with more distinct selections than this: each resample costs V^2.
 BOOTSTRAP_MAX_SELECTIONS = 2000
 TOO_MANY = f"more than {BOOTSTRAP_MAX_SELECTIONS:,} distinct selections: no bootstrap (each resample costs V^2)"
-NO_UNITS = "no article has submitted annotations from two annotators"
 
 
 class ChoiceCodes:

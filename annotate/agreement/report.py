@@ -17,7 +17,17 @@ import numpy as np
 from annotate.agreement.batches import Measures, figures_of_sums, measure
 from annotate.agreement.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap
 from annotate.agreement.choices import choice_figures
-from annotate.agreement.shape import CLASSES, Figure, FigureWithInterval, Headline, Interval, Report, Summary, figure
+from annotate.agreement.shape import (
+    CLASSES,
+    NO_UNITS,
+    Figure,
+    FigureWithInterval,
+    Headline,
+    Interval,
+    Report,
+    Summary,
+    figure,
+)
 from annotate.agreement.stats import fleiss_from_sums, kappa_of_table
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import load_schema
@@ -35,7 +45,6 @@ EXCLUSIONS = (
 )
 NONE_COLUMN = "(none)"
 DEFAULT_LOWEST = 10
-NO_UNITS = "no article has submitted annotations from two annotators"
 NO_VARIATION = "every token carries the same value: no disagreement is expected by chance"
 
 

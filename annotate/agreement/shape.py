@@ -11,6 +11,9 @@ from __future__ import annotations
 import math
 from typing import Any, TypedDict
 
+# The reason of every figure when no article has submitted annotations from two annotators.
+NO_UNITS = "no article has submitted annotations from two annotators"
+
 # How one annotator's span was seen by another annotator of the article, strongest first.
 CLASSES = ("matched", "label", "boundary", "label_and_boundary", "miss")
 
