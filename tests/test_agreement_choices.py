@@ -336,7 +336,7 @@ def test_an_empty_selection_is_missing_for_alpha_but_counts_as_not_selected_per_
         "documents": 3,
     }
     assert tone["alpha"]["value"] is None and "same selection on every article" in tone["alpha"]["reason"]
-    assert tone["per_option"]["neutral"]["reason"].startswith("every annotator selected this option")
+    assert tone["per_option"]["neutral"]["reason"].startswith("everyone selected this option")
 
 
 def test_records_left_out_of_the_span_agreement_are_left_out_of_the_choices_too(with_choices):

@@ -132,7 +132,7 @@ def _per_option(sums: ChoiceSums, options: Sequence[str]) -> dict[str, OptionFig
         elif chosen == 0:
             reason = "nobody selected this option on the compared articles"
         else:
-            reason = "every annotator selected this option on every compared article: no disagreement is expected"
+            reason = "everyone selected this option on every compared article: no disagreement expected by chance"
         figures[option] = figure(value, reason, documents=documents)
     return figures
 
