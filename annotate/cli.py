@@ -952,6 +952,9 @@ def agreement_command(
 
 
 def _print_agreement(figures: dict) -> None:
+    if not figures["documents"]:
+        typer.echo(agreement_format.no_pairs_text(figures))
+        return
     records = figures["records"]
     excluded = ", ".join(f"{reason} {count}" for reason, count in records["excluded"].items() if count) or "none"
     typer.echo(
@@ -964,6 +967,8 @@ def _print_agreement(figures: dict) -> None:
     _print_table(agreement_format.span_table(figures))
     _print_table(agreement_format.pair_table(figures))
     typer.echo(agreement_format.token_text(figures["token"]))
+    for table in agreement_format.choice_tables(figures):
+        _print_table(table)
     disagreements = figures["disagreements"]
     _print_table(agreement_format.judgement_table(disagreements))
     _print_table(agreement_format.confusion_table(disagreements))
@@ -973,6 +978,8 @@ def _print_agreement(figures: dict) -> None:
 
 def _print_table(table: agreement_format.Table) -> None:
     shown = figure_table(table.title, table.columns, names=table.names, caption=table.caption)
+    for column in shown.columns[table.names :]:  # a narrow terminal wraps the figures, never squeezes the names away
+        column.no_wrap = False
     for row in table.rows:
         shown.add_row(*row)
     out.print(shown)

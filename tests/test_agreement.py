@@ -909,16 +909,57 @@ def test_agreement_without_annotations_says_how_to_get_them(cli, workspace):
     assert cli("agreement", workspace=workspace).exit_code == 1
 
 
-def test_agreement_with_one_annotator_prints_nulls_and_exits_0(cli, annotated):
+def figures_in(report: object) -> list[dict]:
+    """Every figure (a dict with a ``value``) anywhere in a report."""
+    if isinstance(report, list):
+        return [found for item in report for found in figures_in(item)]
+    if not isinstance(report, dict):
+        return []
+    return ([report] if "value" in report else []) + [found for item in report.values() for found in figures_in(item)]
+
+
+def test_agreement_with_one_annotator_says_so_in_one_line_and_exits_0(cli, annotated):
     lines = annotated.annotations_path.read_text().splitlines()
     annotated.annotations_path.write_text("\n".join(line for line in lines if '"ann-01"' in line) + "\n")
     result = cli("agreement", workspace=annotated)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.startswith("0 article(s) with two or more annotators")
-    assert (
-        "n/a" in result.stdout
-        and "(no interval: a bootstrap over articles needs at least two articles)" in result.stdout
+    assert result.stdout == (
+        "No agreement to measure: no article has submitted annotations from two annotators "
+        "(annotators: ann-01; articles with one: 3). Import the other annotators' work (`annotate import "
+        "EXPORT.json`; for a file of one person's work add `--annotator NAME`) and run `annotate agreement` again.\n"
     )
+    figures = json.loads(cli("agreement", "--json", workspace=annotated).stdout)
+    assert figures["documents"] == 0 and figures["records"]["articles_with_one_annotator"] == 3
+    found = figures_in(figures)
+    assert len(found) == 2 * (1 + len(LABELS)) + 3 + (1 + len(LABELS))  # span F1 x2, token figures, alpha_U
+    assert all(figure["value"] is None and figure["reason"] == agreement.NO_UNITS for figure in found)
+    assert {figures["span_f1"]["strict"]["ci95"]["reason"]} == {"a bootstrap over articles needs at least two articles"}
+
+
+def test_agreement_of_a_round_without_pairs_names_the_round_and_what_was_left_out(cli, annotated):
+    lines = [json.loads(line) for line in annotated.annotations_path.read_text().splitlines()]
+    for line in lines:
+        if line["annotator"] != "ann-01":
+            line["sha256"] = "0" * 64  # annotated another text: left out as text_changed
+    annotated.annotations_path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    from annotate.agreement import format as fmt
+
+    figures = agreement.report(annotated, resamples=0)
+    assert fmt.no_pairs_text({**figures, "round": "week-1"}).startswith(
+        "Round 'week-1': No agreement to measure: no article has submitted annotations from two annotators "
+        "(annotators: ann-01, ann-02, ann-03; articles with one: 3; records left out: cancelled 1, text_changed 5). "
+    )
+
+
+def test_a_narrow_terminal_wraps_the_figures_and_keeps_the_names(cli, annotated):
+    """Without intervals each headline cell reads "0.667 (no interval: the bootstrap is off ...)": in 80
+    columns the figures wrap, and the label column keeps its names (it used to be squeezed to nothing)."""
+    result = cli("agreement", "--resamples", 0, workspace=annotated)
+    assert result.exit_code == 0, result.stderr
+    assert "is off (resamples = 0))" in result.stdout
+    table = result.stdout.split("Span agreement", 1)[1].split("└", 1)[0]
+    rows = [line.split("│")[1].strip() for line in table.splitlines() if line.startswith("│")]
+    assert [name for name in rows if name] == ["all", *LABELS]  # the wrapped lines have no name
 
 
 def test_agreement_refuses_a_negative_number_of_resamples(cli, annotated):

@@ -3,6 +3,7 @@
 - ``stats``: the statistics on plain data (Krippendorff's alpha, Fleiss' and Cohen's kappa, unitizing
   alpha, span F1), held against published tables and independent implementations in the tests;
 - ``batches``: annotation records and articles, streamed into per-article sufficient statistics;
+- ``choices``: document-level choices (Choices, Taxonomy): per control and per option, from those records;
 - ``bootstrap``: 95% intervals by a cluster bootstrap over articles, on those sums;
 - ``report``: every figure as one JSON-ready report, whose shape ``shape`` declares;
 - ``format``: the one way the report is written for people (terminal and dataset card);
@@ -31,6 +32,8 @@ from annotate.agreement.stats import (
     cohen_kappa,
     fleiss_kappa,
     krippendorff_alpha,
+    krippendorff_alpha_distance,
+    masi_distance,
     span_f1,
     unitizing_alpha,
     unitizing_disagreements,
@@ -57,6 +60,8 @@ __all__ = [
     "fleiss_kappa",
     "headline",
     "krippendorff_alpha",
+    "krippendorff_alpha_distance",
+    "masi_distance",
     "measure",
     "report",
     "span_f1",

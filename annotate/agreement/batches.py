@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from annotate.agreement.choices import ChoiceCodes, ChoiceSums, choice_sums
 from annotate.agreement.shape import CLASSES
 from annotate.agreement.stats import (
     cross_record_pairs,
@@ -28,6 +29,7 @@ from annotate.agreement.stats import (
     unitizing_sums,
 )
 from annotate.records import SubmittedAnnotation, collect_submitted
+from annotate.schema import Control
 from annotate.tokens import spans_to_token_codes, tokenize_batch
 
 
@@ -48,8 +50,10 @@ class _Batch:
 
 
 class _BatchBuilder:
-    def __init__(self, annotators: dict[str, int]):
+    def __init__(self, annotators: dict[str, int], controls: Sequence[Control] = ()):
         self.annotators = annotators
+        # Each compared record's selection per control, over all batches (in the order of the records).
+        self.choices = {control.name: ChoiceCodes(control) for control in controls}
         self.clear()
 
     def clear(self) -> None:
@@ -95,6 +99,8 @@ class _BatchBuilder:
             self.starts += record.starts
             self.ends += record.ends
             self.labels += record.labels
+            for name, codes in self.choices.items():
+                codes.add(record.choices[name])
         return len(usable)
 
     def build(self) -> _Batch:
@@ -149,6 +155,7 @@ class Measures:
     parts: list[dict[str, Any]] = field(default_factory=list)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     cohen: dict[tuple[int, int], np.ndarray] = field(default_factory=dict)
+    choices: dict[str, ChoiceCodes] = field(default_factory=dict)  # by control name: each compared record's selection
 
     @property
     def documents(self) -> int:
@@ -159,6 +166,12 @@ class Measures:
         """The per-article sums of ``article_columns``, computed once (after ``finish``) for the
         point figures, the lowest articles and the bootstrap."""
         return article_columns(self)
+
+    @functools.cached_property
+    def choice_sums(self) -> dict[str, ChoiceSums]:
+        """Each control's per-article sums (after ``finish``), for the point figures and the bootstrap."""
+        rec_article = self.arrays["rec_article"]
+        return {name: choice_sums(codes, rec_article, self.documents) for name, codes in self.choices.items()}
 
     def add(self, batch: _Batch, part: dict[str, Any]) -> None:
         offset = len(self.ids)
@@ -223,15 +236,18 @@ def measure(
     annotations: Iterable[dict[str, Any]],
     labels: Sequence[str],
     batch_articles: int = 4096,
+    controls: Sequence[Control] = (),
 ) -> Measures:
     """Read the records, then stream the articles, computing every figure's per-article sums.
 
     Units are the articles with submitted annotations from at least two annotators; records whose
     ``sha256`` is not the article's, or whose offsets do not fit its text, are left out and counted.
     Texts are held a batch of ``batch_articles`` at a time; the records (offsets only) are held whole.
+    With ``controls`` (the schema's document-level controls), each compared record's selection in
+    each is kept too (``Measures.choices``).
     """
     with _collector_paused():
-        return _measure(articles, annotations, labels, batch_articles)
+        return _measure(articles, annotations, labels, batch_articles, controls)
 
 
 @contextlib.contextmanager
@@ -252,12 +268,14 @@ def _measure(
     annotations: Iterable[dict[str, Any]],
     labels: Sequence[str],
     batch_articles: int,
+    controls: Sequence[Control] = (),
 ) -> Measures:
-    collected = collect_submitted(annotations, labels)
+    collected = collect_submitted(annotations, labels, [control.name for control in controls])
     names = sorted({annotator for records in collected.by_article.values() for annotator in records})
     annotators = {name: index for index, name in enumerate(names)}
     measures = Measures(list(labels), names, collected.records, collected.left_out)
-    builder = _BatchBuilder(annotators)
+    builder = _BatchBuilder(annotators, controls)
+    measures.choices = builder.choices
     for article in articles:
         records = collected.by_article.pop(str(article.get("id")), None)
         if records is None:

@@ -11,7 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from annotate.agreement.shape import CLASSES, Disagreements, Figure, Headline, Interval, Report, TokenFigures
+from annotate.agreement.shape import (
+    CLASSES,
+    ChoiceFigures,
+    Disagreements,
+    Figure,
+    Headline,
+    Interval,
+    Report,
+    TokenFigures,
+)
 
 UNDEFINED = "n/a"
 
@@ -91,6 +100,42 @@ def span_table(report: Report) -> Table:
         rows.append((label, *map(figure_text, figures)))
     columns = ("label", "strict span F1", "overlap span F1", "Krippendorff's alpha_U")
     return Table("Span agreement (F1 pooled over annotator pairs; alpha_U)", columns, rows)
+
+
+DISTANCE_NAMES = {"nominal": "nominal", "masi": "MASI distance"}
+
+
+def choice_table(name: str, figures: ChoiceFigures) -> Table:
+    """One document-level control: alpha over the articles' selections (with its interval), then each
+    option's alpha of presence (1 selected / 0 not)."""
+    alpha = figures["alpha"]
+    distance = DISTANCE_NAMES.get(alpha["distance"], alpha["distance"])
+    rows = [(f"all ({distance})", str(figures["documents"]), with_interval(alpha, alpha["ci95"]))]
+    rows += [(option, str(entry["documents"]), figure_text(entry)) for option, entry in figures["per_option"].items()]
+    title = f"{name} ({figures['kind']}): Krippendorff's alpha"
+    caption = "all: of the selections, on articles where two or more selected something; an option: of its presence"
+    return Table(title, ("option", "articles", "Krippendorff's alpha"), rows, caption=caption)
+
+
+def choice_tables(report: Report) -> list[Table]:
+    """A ``choice_table`` for each document-level control of the schema (none when it has none)."""
+    return [choice_table(name, figures) for name, figures in report.get("choices", {}).items()]
+
+
+def no_pairs_text(report: Report) -> str:
+    """The one line ``annotate agreement`` prints when no article has two annotators: what is missing and
+    what to do, instead of a table of undefined figures."""
+    records = report["records"]
+    names = ", ".join(annotator["name"] for annotator in report["annotators"]) or "none"
+    left_out = ", ".join(f"{reason} {count}" for reason, count in records["excluded"].items() if count)
+    return (
+        (f"Round '{report['round']}': " if report.get("round") else "")
+        + "No agreement to measure: no article has submitted annotations from two annotators "
+        f"(annotators: {names}; articles with one: {records['articles_with_one_annotator']}"
+        + (f"; records left out: {left_out}" if left_out else "")
+        + "). Import the other annotators' work (`annotate import EXPORT.json`; for a file of one person's work "
+        "add `--annotator NAME`) and run `annotate agreement` again."
+    )
 
 
 def pair_table(report: Report) -> Table:

@@ -16,7 +16,18 @@ import numpy as np
 
 from annotate.agreement.batches import Measures, figures_of_sums, measure
 from annotate.agreement.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap
-from annotate.agreement.shape import CLASSES, Figure, FigureWithInterval, Headline, Interval, Report, Summary
+from annotate.agreement.choices import choice_figures
+from annotate.agreement.shape import (
+    CLASSES,
+    NO_UNITS,
+    Figure,
+    FigureWithInterval,
+    Headline,
+    Interval,
+    Report,
+    Summary,
+    figure,
+)
 from annotate.agreement.stats import fleiss_from_sums, kappa_of_table
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import load_schema
@@ -34,7 +45,6 @@ EXCLUSIONS = (
 )
 NONE_COLUMN = "(none)"
 DEFAULT_LOWEST = 10
-NO_UNITS = "no article has submitted annotations from two annotators"
 NO_VARIATION = "every token carries the same value: no disagreement is expected by chance"
 
 
@@ -56,7 +66,7 @@ def report(
         wanted = workspace.round_articles(round_name)
         articles = (article for article in articles if article["id"] in wanted)
         annotations = (record for record in annotations if record.get("article_id") in wanted)
-    measures = measure(articles, annotations, schema.label_names)
+    measures = measure(articles, annotations, schema.label_names, controls=schema.controls)
     if measures.records_read == 0 and round_name is not None:
         raise AnnotateError(Messages.ROUND_NO_ANNOTATIONS, name=round_name, articles=len(wanted))
     if measures.records_read == 0:
@@ -71,7 +81,7 @@ def summarise(
     """Every figure from the per-article sums; ``intervals`` from ``bootstrap`` (none: the bootstrap is off)."""
     intervals = intervals or bootstrap(measures, resamples=0)
     arrays = measures.arrays
-    return {
+    summary: Summary = {
         "documents": measures.documents,
         "annotators": [
             {
@@ -93,13 +103,14 @@ def summarise(
         "unitizing_alpha": _unitizing_figures(measures, intervals["unitizing_alpha"]),
         "disagreements": _disagreement_figures(measures, lowest),
     }
+    if measures.choices:
+        summary["choices"] = {
+            name: choice_figures(sums, intervals[f"choices.{name}"]) for name, sums in measures.choice_sums.items()
+        }
+    return summary
 
 
-def _figure_entry(value: float, reason: str, **counts: Any) -> Figure:
-    """``{"value": v, **counts}``, or ``{"value": None, "reason": ..., **counts}`` when v is undefined."""
-    if value is None or not math.isfinite(value):
-        return {"value": None, "reason": reason, **counts}
-    return {"value": float(value), **counts}
+_figure_entry = figure
 
 
 def _f1(matches: float, spans: float, reason: str, **extra: Any) -> dict[str, Any]:
@@ -166,7 +177,9 @@ def _token_figures(measures: Measures, intervals: dict[str, dict]) -> dict[str, 
         },
         "krippendorff_alpha_labelled": {
             **_figure_entry(
-                alpha_labelled, "no token was labelled by anyone" if not labelled else NO_VARIATION, tokens=labelled
+                alpha_labelled,
+                NO_UNITS if not measures.documents else NO_VARIATION if labelled else "no token was labelled by anyone",
+                tokens=labelled,
             ),
             "ci95": intervals["token.krippendorff_alpha_labelled"],
         },

@@ -8,7 +8,11 @@ explains each figure.
 
 from __future__ import annotations
 
-from typing import TypedDict
+import math
+from typing import Any, TypedDict
+
+# The reason of every figure when no article has submitted annotations from two annotators.
+NO_UNITS = "no article has submitted annotations from two annotators"
 
 # How one annotator's span was seen by another annotator of the article, strongest first.
 CLASSES = ("matched", "label", "boundary", "label_and_boundary", "miss")
@@ -22,6 +26,13 @@ class Figure(_Defined, total=False):
     """A figure: ``value`` is ``None`` when undefined, and then ``reason`` says why (never a silent 0)."""
 
     reason: str
+
+
+def figure(value: float | None, reason: str, **counts: Any) -> Any:
+    """``{"value": v, **counts}``, or ``{"value": None, "reason": ..., **counts}`` when v is undefined."""
+    if value is None or not math.isfinite(value):
+        return {"value": None, "reason": reason, **counts}
+    return {"value": float(value), **counts}
 
 
 class CountedFigure(Figure, total=False):
@@ -133,6 +144,28 @@ class Disagreements(Judgements):
     lowest_articles: list[LowestArticle]
 
 
+class ChoiceAlpha(Figure):
+    """Krippendorff's alpha over the articles' selections in a control, with the distance between them."""
+
+    distance: str  # "nominal" (single choice) or "masi" (multiple choice, taxonomy)
+    ci95: Interval
+
+
+class OptionFigure(Figure):
+    """Krippendorff's alpha (nominal) of one option's presence, 1 selected / 0 not."""
+
+    documents: int
+
+
+class ChoiceFigures(TypedDict):
+    """Agreement on one document-level control (``Choices`` or ``Taxonomy``)."""
+
+    kind: str  # "single", "multiple" or "taxonomy"
+    documents: int  # articles where two or more annotators selected something in the control
+    alpha: ChoiceAlpha
+    per_option: dict[str, OptionFigure]  # a taxonomy option is its path joined with " / "
+
+
 class AnnotatorCount(TypedDict):
     name: str
     articles: int
@@ -159,7 +192,11 @@ class Headline(TypedDict):
     unitizing_alpha: FigureWithInterval
 
 
-class Summary(TypedDict):
+class _SummaryChoices(TypedDict, total=False):
+    choices: dict[str, ChoiceFigures]  # by control name; present only when the schema has controls
+
+
+class Summary(_SummaryChoices):
     """What ``summarise`` returns: every figure over the compared articles."""
 
     documents: int
