@@ -224,6 +224,42 @@ def test_biographynet_relations_are_kept_in_other(cli, workspace):
     assert report["spans"]["stored"] == fact("span regions", export)
 
 
+# -- Label Studio 0.x: completions, inclusive ends, no users ------------------------------------------------
+
+LEGACY = FIXTURES / "label-studio-0.x"
+
+
+def test_a_label_studio_0x_export_imports_with_its_inclusive_ends_repaired(cli, workspace, tmp_path):
+    """Label Studio's own 0.x example (one completion file per task, as a 0.x project kept them); the export
+    is what 0.x's JSON export made of them: the list of the tasks."""
+    tasks = [raw(LEGACY / "0.json"), raw(LEGACY / "1.json")]
+    export = tmp_path / "result.json"
+    export.write_text(json.dumps(tasks), encoding="utf-8")
+    adopt(cli, workspace, LEGACY / "config.xml")
+    regions = [region for task in tasks for completion in task["completions"] for region in completion["result"]]
+    # the published offsets count `end` inclusively: every value.text is one character longer than [start, end)
+    text = tasks[0]["data"]["text"]
+    assert all(text[r["value"]["start"] : r["value"]["end"] + 1] == r["value"]["text"] for r in regions)
+    report, lines = import_json(cli, workspace, export, "--annotator", "analyst@example.org")
+    assert report["format"] == "label-studio-0.x"
+    assert report["annotations"]["read"] == 2 and report["annotations"]["quarantined"] == 0
+    assert report["annotations"]["repaired"] == {"inclusive-end": len(regions)}
+    # the two tasks hold the same text: one article, one annotator; 0.x kept no timestamps: the last one read wins
+    assert report["annotations"]["imported"] == 1 and report["annotations"]["superseded"] == 1
+    (record,) = workspace.read_annotations()
+    assert [(s["text"], s["label"]) for s in record["spans"]] == [("February 22", "Date")]
+    assert "analyst@example.org" not in json.dumps(record)
+
+
+def test_a_label_studio_0x_export_without_annotator_says_how_to_name_one(cli, workspace, tmp_path):
+    export = tmp_path / "result.json"
+    export.write_text(json.dumps([raw(LEGACY / "0.json")]), encoding="utf-8")
+    adopt(cli, workspace, LEGACY / "config.xml")
+    report, lines = import_json(cli, workspace, export)
+    assert report["annotations"]["quarantined_by_reason"] == {"no-annotator": 1}
+    assert any("--annotator" in line for line in lines)
+
+
 # -- the books always balance: real tasks, mutated -------------------------------------------------------------
 
 ALIAS = "WHEN"  # an older name of LEOKA's label Date, added to the schema below

@@ -94,21 +94,8 @@ def test_the_card_lists_the_controls_their_counts_and_agreement(settled, monkeyp
     measured = release.agreement_figures
 
     def with_choices(*args, **kwargs):
-        # The agreement report's "choices" section (common.md's shape); the real one once agreement computes it.
         figures = measured(*args, **kwargs)
-        figures.setdefault(
-            "choices",
-            {
-                "Severity": {
-                    "kind": "single",
-                    "documents": 2,
-                    "alpha": {"value": 0.25, "distance": "nominal"},
-                    "per_option": {option: {"value": None, "reason": "no variation", "documents": 3}
-                                   for option in SEVERITY},
-                },
-            },
-        )  # fmt: skip
-        seen.update(figures["choices"])
+        seen.update(figures)
         return figures
 
     monkeypatch.setattr(release, "agreement_figures", with_choices)
@@ -126,11 +113,13 @@ def test_the_card_lists_the_controls_their_counts_and_agreement(settled, monkeyp
     assert "- Killed\n  - Feloniously Killed\n  - Accidentally Killed\n- Assaulted" in body
     assert "| Severity | Fatal | 1 |" in body and "| Severity | (none) | 2 |" in body
     assert "Document-level choices are settled by the same strategy" in body and "### Document-level choices" in body
-    for name, figures in seen.items():
-        assert f"**{name}** ({figures['kind']})" in body
-        alpha = figures["alpha"]
-        shown = "n/a" if alpha["value"] is None else f"{alpha['value']:.3f}"
-        assert f"| all | {alpha['distance']} | {figures['documents']} | {shown}" in body
+    from annotate.agreement import format as agreement_format
+
+    tables = agreement_format.choice_tables(seen)
+    assert [table.title.split(" ")[0] for table in tables] == ["Severity", "Setting", "text"]
+    for table in tables:  # the card shows what `annotate agreement` prints, through the one formatter
+        assert f"**{table.title}**" in body
+        assert "\n".join(agreement_format.markdown_table(table)) in body
 
 
 def test_an_annotation_with_an_option_the_schema_lacks_is_left_out_of_the_annotations_config(settled):

@@ -48,6 +48,7 @@ EMPTY_SPAN = "empty-span"  # nothing but whitespace
 
 UTF16, WHITESPACE, TRIM, ALIAS = "utf16", "whitespace", "trim", "alias"
 ESCAPED_NEWLINE = "escaped-newline"  # value.text writes a line break as the two characters \n
+INCLUSIVE_END = "inclusive-end"  # `end` is the last character's offset, as early Label Studio 0.x wrote it
 DUPLICATE, NO_LABEL = "duplicate", "no-label"
 DROPPED = (DUPLICATE, NO_LABEL)
 
@@ -159,8 +160,9 @@ def _whitespace_repair(text: str, start: int, end: int, expected: Any) -> str | 
 def _repair_offsets(
     region: Any, text: str, start: int, end: int, expected: Any, to_codepoints: Any
 ) -> tuple[int, int, list[str]]:
-    """Offsets that make ``value.text`` match: converted from UTF-16 units, or trusted when the two
-    texts differ only in white space (each with the repairs it took)."""
+    """Offsets that make ``value.text`` match: converted from UTF-16 units, trusted when the two texts
+    differ only in white space, or the end made exclusive when ``value.text`` is exactly one character
+    longer than the offsets say (Label Studio 0.x's inclusive ``end``); each with the repair it took."""
     converted = None
     if to_codepoints is not None and expected is not None:
         converted = to_codepoints(start), to_codepoints(end)
@@ -174,6 +176,8 @@ def _repair_offsets(
     repair = _whitespace_repair(text, *converted, expected) if converted is not None else None
     if repair:
         return converted[0], converted[1], [UTF16, repair]  # type: ignore[index]
+    if isinstance(expected, str) and len(expected) == end + 1 - start and _matches(text, start, end + 1, expected):
+        return start, end + 1, [INCLUSIVE_END]
     if not 0 <= start < end <= len(text):
         raise Refused(OUT_OF_RANGE, f"region {_region_id(region)} [{start}, {end}) is outside the text (0-{len(text)})")
     raise Refused(

@@ -35,7 +35,7 @@ def agreement_figures(workspace: Workspace, schema: Schema, assignment: SplitAss
     from annotate import agreement
 
     records = published_annotations(workspace, assignment, corpus, Counter(), schema)
-    measures = agreement.measure(workspace.read_articles(), records, schema.label_names)
+    measures = agreement.measure(workspace.read_articles(), records, schema.label_names, controls=schema.controls)
     return {"schema": schema.id, **agreement.summarise(measures, agreement.bootstrap(measures))}
 
 
@@ -237,31 +237,14 @@ def _agreement_section(figures: Report) -> list[str]:
 
 
 def _choice_agreement_section(figures: Report) -> list[str]:
-    """Each control's agreement (``figures["choices"]``, when the schema has controls): alpha over the
-    articles' selections, then each option's alpha of presence."""
-    choices = figures.get("choices") or {}
-    if not choices:
+    """Each control's agreement (``figures["choices"]``, when the schema has controls), in the tables
+    ``annotate agreement`` prints (the one formatter)."""
+    tables = agreement_format.choice_tables(figures)
+    if not tables:
         return []
-    lines = [
-        "### Document-level choices",
-        "",
-        "Krippendorff's alpha over the articles' selections (nominal for a single choice, MASI distance for a "
-        "multiple choice or taxonomy), on the articles where two or more annotators selected something; then, per "
-        "option, alpha (nominal) of its presence, 1 selected / 0 not, over every article two or more annotators "
-        "submitted.",
-        "",
-    ]
-    for name, control in choices.items():
-        alpha = control["alpha"]
-        shown = agreement_format.with_interval(alpha, alpha["ci95"]) if "ci95" in alpha else None
-        shown = shown or agreement_format.figure_text(alpha)
-        rows = [("all", alpha.get("distance", ""), str(control["documents"]), shown)]
-        rows += [
-            (option, "nominal", str(entry.get("documents", "")), agreement_format.figure_text(entry))
-            for option, entry in control["per_option"].items()
-        ]
-        table = agreement_format.Table(name, ("option", "distance", "articles", "Krippendorff's alpha"), rows)
-        lines += [f"**{name}** ({control['kind']})", "", *agreement_format.markdown_table(table), ""]
+    lines = ["### Document-level choices", ""]
+    for table in tables:
+        lines += [f"**{table.title}**", "", *agreement_format.markdown_table(table), "", f"_{table.caption}._", ""]
     return lines
 
 
