@@ -930,6 +930,10 @@ def agreement_command(
 ) -> None:
     """Inter-annotator agreement: span F1, kappas, alphas, alpha_U, with 95% intervals and disagreements.
 
+    With document-level controls in the schema, each one's Krippendorff's alpha (MASI distance for a
+    multiple choice or taxonomy, nominal for a single choice) and each option's. When no article has two
+    annotators it says so in one line and exits 0 (--json: every figure null, with the reason).
+
     Example:
 
     \b
