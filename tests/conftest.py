@@ -50,6 +50,13 @@ class Cli:
 
 
 @pytest.fixture
+def datasets_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep `datasets`' cache of a test's own loads out of the home folder, and no Hub token in reach."""
+    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+
+
+@pytest.fixture
 def cli() -> Cli:
     return Cli()
 

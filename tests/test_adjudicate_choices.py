@@ -126,5 +126,5 @@ def test_a_decision_with_an_option_the_control_lacks_is_refused(label_studio, in
     label_studio.client.annotations.create(id=task.id, result=[bad], completed_by=label_studio.annotators[2].id)
     pulled = adjudicate_pull(workspace, label_studio.studio, title)
     (refused,) = pulled.refused
-    assert refused.endswith("region 'c1' of 'Severity': option 'Lethal' is not an option of control 'Severity'")
+    assert refused.endswith("region 'c1': option 'Lethal' is not an option of control 'Severity'")
     assert pulled.new == 0 and not workspace.adjudications_path.read_text()

@@ -144,6 +144,7 @@ def test_the_taxonomy_is_on_the_records_and_measured_per_option(walked):
     assert "Killed / Feloniously Killed" in category["per_option"]
 
 
+@pytest.mark.usefixtures("datasets_cache")
 def test_the_release_has_the_taxonomy_column_and_the_export_carries_it(walked):
     import datasets
 
@@ -164,3 +165,56 @@ def test_four_per_person_files_give_four_annotators_and_six_pairs(walked):
     assert len({p["a"] for p in pairs} | {p["b"] for p in pairs}) == 4
     assert len(pairs) == 6
     assert "@example.org" not in json.dumps(report)  # pseudonyms, never the names given to --annotator
+
+
+# -- a live project that this tool did not make ---------------------------------------------------------
+
+
+def test_an_existing_project_is_pulled_with_its_own_schema(label_studio, cli, workspace):
+    """A project made in Label Studio with LEOKA's config, its narratives annotated there by three users with
+    their spans and taxonomy (the published annotations, re-entered through the API); then, as a lead new
+    to this tool: `schema from-project`, `pull`, `agreement`."""
+    import uuid
+
+    title = f"LEOKA {uuid.uuid4().hex[:8]}"
+    config = (THIRD_PARTY / "leoka" / "config.xml").read_text(encoding="utf-8")
+    client = label_studio.client
+    project = client.projects.create(title=title, label_config=config)
+    published = json.loads(TEAM_2.read_text(encoding="utf-8"))[:6]
+    client.projects.import_tasks(project.id, request=[{"data": {"text": task["data"]["text"]}} for task in published])
+    tasks = sorted(label_studio.studio.tasks(project.id, include="id,data"), key=lambda task: task.id)
+    people = {}  # the published annotators, each one of the server's three users
+    expected = {}
+    for task, source in zip(tasks, published, strict=True):
+        assert task.data["text"] == source["data"]["text"]
+        for annotation in source["annotations"]:
+            if annotation.get("was_cancelled"):
+                continue
+            person = annotation["completed_by"]["id"]
+            if person not in people:
+                people[person] = label_studio.annotators[len(people)]
+            who = people[person]
+            result = [{key: region[key] for key in ("id", "from_name", "to_name", "type", "value")}
+                      for region in annotation["result"]]  # fmt: skip
+            client.annotations.create(id=task.id, result=result, completed_by=who.id)
+            expected[(task.id, who.id)] = sorted(
+                " / ".join(path) for region in result if region["type"] == "taxonomy"
+                for path in region["value"]["taxonomy"]
+            )  # fmt: skip
+    connection = label_studio.connection_args()
+    assert cli("schema", "from-project", "--project", title, *connection, workspace=workspace).exit_code == 0
+    pulled = cli("pull", "--project", title, "--json", *connection, workspace=workspace)
+    assert pulled.exit_code == 0, pulled.stderr
+    report = json.loads(pulled.stdout)
+    imported = report  # the import report, with the project named
+    assert imported["balanced"] is True
+    assert imported["annotations"]["read"] == len(expected) and imported["annotations"]["quarantined"] == 0
+    records = [json.loads(line) for line in (workspace.root / "annotations" / "annotations.jsonl").open()]
+    assert len(records) == len(expected)
+    tasks_by_id = {task.id for task in tasks}
+    assert {record["origin"]["task"] for record in records} == tasks_by_id
+    assert sorted(sorted(record["choices"]["Category"]) for record in records) == sorted(expected.values())
+    agreement = cli("agreement", "--json", "--resamples", "0", workspace=workspace)
+    figures = json.loads(agreement.stdout)
+    assert figures["choices"]["Category"]["documents"] == len(published)
+    assert len(figures["annotators"]) == 3

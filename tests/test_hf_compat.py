@@ -52,9 +52,7 @@ def write_split(folder, config: str, split: str, records: list[dict]) -> dict[st
     return {"num_examples": examples, "num_bytes": nbytes, "download_size": path.stat().st_size}
 
 
-@pytest.fixture(autouse=True)
-def _datasets_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+pytestmark = pytest.mark.usefixtures("datasets_cache")
 
 
 def test_the_parquet_writer_writes_the_file_and_counts_the_bytes_push_to_hub_does(tmp_path):

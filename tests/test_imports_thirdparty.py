@@ -244,6 +244,7 @@ def test_a_label_studio_0x_export_imports_with_its_inclusive_ends_repaired(cli, 
     assert report["format"] == "label-studio-0.x"
     assert report["annotations"]["read"] == 2 and report["annotations"]["quarantined"] == 0
     assert report["annotations"]["repaired"] == {"inclusive-end": len(regions)}
+    assert sum("inclusive-end" in line for line in lines) == 2  # one line per completion repaired
     # the two tasks hold the same text: one article, one annotator; 0.x kept no timestamps: the last one read wins
     assert report["annotations"]["imported"] == 1 and report["annotations"]["superseded"] == 1
     (record,) = workspace.read_annotations()

@@ -24,9 +24,7 @@ from .records import write_records
 LEOKA = REPO / "tests" / "fixtures" / "thirdparty" / "leoka"
 
 
-@pytest.fixture(autouse=True)
-def _datasets_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
+pytestmark = pytest.mark.usefixtures("datasets_cache")
 
 
 def as_records(tasks, articles):

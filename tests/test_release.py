@@ -32,11 +32,7 @@ from .records import gold_record, span_at, write_records
 EXPORT = REPO / "corpus" / "simulated" / "label-studio-export.json"
 
 
-@pytest.fixture(autouse=True)
-def _datasets_cache(tmp_path, monkeypatch):
-    """Keep `datasets`' cache of the tests' own loads out of the home folder."""
-    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.delenv("HF_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("datasets_cache")
 
 
 @pytest.fixture

@@ -19,10 +19,7 @@ from .records import write_records
 A, B = "ann-01", "ann-02"
 
 
-@pytest.fixture(autouse=True)
-def _datasets_cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-cache"))
-    monkeypatch.delenv("HF_TOKEN", raising=False)
+pytestmark = pytest.mark.usefixtures("datasets_cache")
 
 
 @pytest.fixture
