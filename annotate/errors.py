@@ -132,6 +132,10 @@ class Messages:
         "{path} lacks {count} article(s) of round '{round}' (first: {first}), recorded in {rounds}. "
         "Rebuild the tasks from the corpus that round was drawn from: `annotate tasks build --prelabel`."
     )
+    PRELABEL_NO_LABELS = (
+        "The rule pre-annotator marks {rules}; schema {schema} has none of these labels, so it would pre-annotate "
+        "nothing. Build the tasks without --prelabel."
+    )
     TASKS_MISSING = "{path} does not exist. Build the tasks first: `annotate tasks build --prelabel`."
 
     # Label Studio exports

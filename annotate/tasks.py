@@ -123,6 +123,8 @@ def build(
     """
     out = Path(out) if out else workspace.tasks_path
     schema = load_schema(workspace.schema_path)
+    if prelabel and not set(rules.LABELS) & set(schema.label_names):
+        raise AnnotateError(Messages.PRELABEL_NO_LABELS, rules=", ".join(rules.LABELS), schema=schema.id)
     interface = schema.label_interface()
     version = model_version(schema)
     total = _count_lines(workspace.articles_path)

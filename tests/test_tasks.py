@@ -135,3 +135,21 @@ def test_reference_spans_cover_every_bundled_article_and_fit_their_texts(bundled
     # A floor, not a pinned figure: the rules may improve, but a change that breaks them fails here.
     assert figures["micro"]["f1"] >= 0.7
     assert all(figures["per_label"][label]["recall"] >= 0.4 for label in ("actor", "weapon", "casualty", "location"))
+
+
+def test_a_project_s_own_schema_gets_its_data_key_and_no_rule_pre_annotations(cli, workspace, tmp_path):
+    """A schema made from another project's config: tasks carry the text under its data key, and the rule
+    pre-annotator (conflict labels only) is refused in one line instead of failing on every region."""
+    config = tmp_path / "config.xml"
+    config.write_text(
+        '<View><Labels name="ner" toName="doc"><Label value="PER"/></Labels><Text name="doc" value="$body"/></View>'
+    )
+    assert cli("schema", "from-config", str(config), "--name", "people", workspace=workspace).exit_code == 0
+    (tmp_path / "a.jsonl").write_text(json.dumps({"text": "Gunmen killed two guards in Kano."}) + "\n")
+    assert cli("corpus", "add", str(tmp_path / "a.jsonl"), workspace=workspace).exit_code == 0
+    refused = cli("tasks", "build", "--prelabel", workspace=workspace)
+    assert refused.exit_code == 1 and refused.stderr.count("\n") == 1
+    assert "schema people-1.0.0 has none of these labels" in refused.stderr and "without --prelabel" in refused.stderr
+    assert cli("tasks", "build", workspace=workspace).exit_code == 0
+    (task,) = load_tasks(workspace.tasks_path)
+    assert set(task["data"]) == {"body", "title", "article_id", "sha256"}
