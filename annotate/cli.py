@@ -1248,7 +1248,10 @@ def diff_command(
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
-    """What changed between two published versions: articles, spans, split moves, agreement.
+    """What changed between two published versions: articles, spans, choices, split moves, agreement.
+
+    Document-level choices are compared by option name, per control column, in the articles of both
+    versions (one line each); a column only one version has is reported as new or removed.
 
     Example:
 
@@ -1267,6 +1270,8 @@ def diff_command(
         f"{spans['relabelled']} (in added articles {spans['in_added_articles']}, in removed articles "
         f"{spans['in_removed_articles']}); split moves {moves['count']}."
     )
+    for column, entry in changes.get("choices", {}).items():
+        typer.echo(release_stage.choice_change_text(column, entry, changes["from"], changes["to"]))
     for name in ("before", "after"):
         typer.echo(f"Agreement {name}: {agreement_format.headline_text(changes['agreement'][name])}.")
 

@@ -428,6 +428,7 @@ def test_diff_counts_a_hand_made_change(annotated, tmp_path, cli):
         "in_removed_articles": 0,
     }
     assert changes["split_moves"]["count"] == 0
+    assert "choices" not in changes  # a schema without controls: the report of before controls existed
     assert changes["agreement"]["before"]["strict_f1"]["value"] is not None
     changelog = (annotated.release_dir / "CHANGELOG.md").read_text()
     assert changelog.index("## 1.1.0") < changelog.index("## 1.0.0")

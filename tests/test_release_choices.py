@@ -13,7 +13,7 @@ from annotate import release
 from annotate.gold import gold
 from annotate.release.dataset import choice_columns
 
-from .choices import CATEGORY, SETTING, SEVERITY, add_texts, choice_record, use_choice_schema
+from .choices import CATEGORY, CHOICE_SCHEMA, SETTING, SEVERITY, add_texts, choice_record, use_choice_schema
 from .records import write_records
 
 A, B = "ann-01", "ann-02"
@@ -142,3 +142,73 @@ def test_gold_settled_without_the_controls_is_refused_in_one_line(settled, cli):
         said.stderr
     )
     assert not workspace.release_dir.exists()
+
+
+# -- diff and changelog ------------------------------------------------------------------------------------
+
+
+def test_diff_and_the_changelog_name_the_article_whose_settled_choice_changed(settled, cli):
+    workspace, _, (_, second, _) = settled
+    release.publish(workspace, "1.0.0", include_conflicts=True)
+    records = list(workspace.read_annotations())
+    for record in records:  # ann-02 now agrees: the second article's Severity is settled (nothing was)
+        if (record["article_id"], record["annotator"]) == (second["id"], B):
+            record["choices"]["Severity"] = ["Minor"]
+    write_records(workspace.annotations_path, records)
+    gold(workspace)
+    summary = release.publish(workspace, "1.1.0", include_conflicts=True)
+    result = cli("diff", "1.0.0", "1.1.0", "--json", workspace=workspace)
+    assert result.exit_code == 0, result.stderr
+    changes = json.loads(result.stdout)
+    unchanged = {"status": "kept", "changed": 0, "articles": [], "options_added": [], "options_removed": []}
+    assert changes["choices"] == {
+        "Severity": {**unchanged, "changed": 1, "articles": [second["id"]]},
+        "Setting": unchanged,
+        "choice_text": unchanged,
+    }
+    assert summary.changes["choices"] == changes["choices"]
+    assert changes["spans"]["added"] == changes["spans"]["removed"] == changes["articles"]["added"] == 0
+    line = f"Choice column 'Severity': settled choice changed in 1 of the articles in both versions ({second['id']})."
+    text = cli("diff", "1.0.0", "1.1.0", workspace=workspace).stdout.splitlines()
+    assert line in text
+    assert "Choice column 'Setting': settled choice changed in 0 of the articles in both versions." in text
+    changelog = (workspace.release_dir / "CHANGELOG.md").read_text(encoding="utf-8")
+    entry = changelog.split("## 1.1.0\n")[1].split("## 1.0.0\n")[0]
+    assert f"- {line}\n" in entry and entry.count("- Choice column") == 3
+    assert "Choice column" not in changelog.split("## 1.0.0\n")[1]  # the first release has nothing to compare
+
+
+SCHEMA_1_1 = (
+    CHOICE_SCHEMA.replace("options: [Minor, Serious, Fatal]", "options: [Unhurt, Minor, Serious, Fatal]")
+    .split("  - name: text\n")[0]
+    .replace("controls:\n", "controls:\n  - name: Weapon\n    kind: single\n    options: [Firearm, Blade]\n")
+)
+
+
+def test_a_schema_change_compares_option_names_and_reports_columns_added_and_removed(settled, cli):
+    workspace, _, (first, _, _) = settled
+    release.publish(workspace, "1.0.0", include_conflicts=True)
+    (workspace.root / "schemas" / "incidents.yaml").write_text(SCHEMA_1_1, encoding="utf-8")
+    records = list(workspace.read_annotations())
+    for record in records:  # "text" is no longer a control; Weapon is new (chosen for the first article)
+        chosen = record["choices"]
+        del chosen["text"]
+        chosen["Weapon"] = ["Firearm"] if record["article_id"] == first["id"] else []
+    write_records(workspace.annotations_path, records)
+    gold(workspace)
+    release.publish(workspace, "1.1.0", include_conflicts=True)
+    changes = json.loads(cli("diff", "1.0.0", "1.1.0", "--json", workspace=workspace).stdout)
+    # Fatal is class 2 in 1.0.0 and 3 in 1.1.0: the same name, so no change.
+    unchanged = {"status": "kept", "changed": 0, "articles": [], "options_added": [], "options_removed": []}
+    assert changes["choices"] == {
+        "Weapon": {"status": "added"},
+        "Severity": {**unchanged, "options_added": ["Unhurt"]},
+        "Setting": unchanged,
+        "choice_text": {"status": "removed"},
+    }
+    text = cli("diff", "1.0.0", "1.1.0", workspace=workspace).stdout
+    assert "Choice column 'Weapon': new (not in 1.0.0).\n" in text
+    assert "Choice column 'choice_text': removed (in 1.0.0, not in 1.1.0).\n" in text
+    assert "in both versions; options added: Unhurt.\n" in text
+    changelog = (workspace.release_dir / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "- Choice column 'Weapon': new (not in 1.0.0).\n" in changelog

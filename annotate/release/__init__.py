@@ -44,7 +44,7 @@ from annotate.release.card import (
     changelog_entry,
     write_card,
 )
-from annotate.release.changes import diff, diff_folders
+from annotate.release.changes import choice_change_text, diff, diff_folders
 from annotate.release.dataset import (
     CONFIGS,
     ProgressCallback,
@@ -108,6 +108,7 @@ __all__ = [
     "check_ratios",
     "check_release",
     "checked_out",
+    "choice_change_text",
     "diff",
     "diff_folders",
     "features",

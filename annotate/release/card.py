@@ -16,6 +16,7 @@ from annotate import __version__
 from annotate.agreement import format as agreement_format
 from annotate.agreement.shape import Headline, Report
 from annotate.release import hf_compat
+from annotate.release.changes import choice_change_text
 from annotate.release.dataset import NONE_CHOSEN, choice_columns, data_path, features, published_annotations
 from annotate.release.sources import CorpusIndex, GoldIndex
 from annotate.release.splits import SPLITS, SplitAssignment
@@ -320,6 +321,10 @@ def changelog_entry(version: str, previous: str | None, changes: dict[str, Any],
             f"- Split moves: {moves['count']}"
             + ("" if not moves["count"] else " (should be 0: please report this)")
             + ".",
+        ]
+        lines += [
+            f"- {choice_change_text(column, entry, previous, version)}"
+            for column, entry in changes.get("choices", {}).items()
         ]
     before, after = changes["agreement"]["before"], changes["agreement"]["after"]
     lines.append(

@@ -1,49 +1,103 @@
 """What changed from one version to another: articles added and removed, spans added, removed and
-relabelled, split moves, and agreement before and after (``annotate diff``, and every publish's
-changelog entry)."""
+relabelled, document-level choices changed, split moves, and agreement before and after (``annotate
+diff``, and every publish's changelog entry).
+
+Choices are compared by option name, read from each version's own Parquet files (the ``datasets``
+features written into them), so two versions of different schemas compare without either schema: a
+control column in one version only is reported as added or removed."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from annotate.release.dataset import COLUMNS
 from annotate.release.manifest import MANIFEST
 from annotate.release.repository import checked_out, parse_version
 from annotate.workspace import Workspace
 
+SHOWN_ARTICLES = 10  # the ids of the first few articles whose settled choice changed, per column
 
-def _gold_rows(folder: Path) -> Iterator[tuple[str, str, frozenset[tuple[int, int, str]]]]:
-    """(article id, split, spans) of a version's gold rows, by article id: each split file is sorted by
-    id when written, so merging them streams."""
+
+class GoldRow(NamedTuple):
+    article_id: str
+    split: str
+    spans: frozenset[tuple[int, int, str]]
+    choices: dict[str, frozenset[str]]  # control column -> the option names selected
+
+
+def choice_columns_of(path: Path) -> dict[str, list[str]]:
+    """Control column -> its option names, from the features ``datasets`` wrote into a gold Parquet file
+    (the ``huggingface`` schema metadata): a column besides the fixed ones holding a ``ClassLabel`` or a
+    list of them. A release made before controls existed has none."""
+    import pyarrow.parquet as pq
+    from datasets import ClassLabel, Features
+
+    features = Features.from_arrow_schema(pq.read_schema(path))
+    found = {}
+    for column, feature in features.items():
+        label = getattr(feature, "feature", feature)
+        if column not in COLUMNS and isinstance(label, ClassLabel):
+            found[column] = list(label.names)
+    return found
+
+
+def _gold_files(folder: Path) -> list[Path]:
+    return sorted((folder / "gold").glob("*.parquet"))
+
+
+def _gold_rows(folder: Path) -> Iterator[GoldRow]:
+    """A version's gold rows, by article id: each split file is sorted by id when written, so merging
+    them streams. Choices are decoded with each file's own option names."""
     import heapq
 
     import pyarrow.parquet as pq
 
-    def rows(path: Path) -> Iterator[tuple[str, str, frozenset]]:
-        for batch in pq.ParquetFile(path).iter_batches(columns=["article_id", "split", "spans"], batch_size=1000):
+    def names_of(value: Any, names: list[str]) -> frozenset[str]:
+        codes = value if isinstance(value, list) else [] if value is None or value < 0 else [value]
+        return frozenset(names[code] for code in codes)
+
+    def rows(path: Path) -> Iterator[GoldRow]:
+        controls = choice_columns_of(path)
+        columns = ["article_id", "split", "spans", *controls]
+        for batch in pq.ParquetFile(path).iter_batches(columns=columns, batch_size=1000):
             for row in batch.to_pylist():
-                yield (
+                yield GoldRow(
                     row["article_id"],
                     row["split"],
                     frozenset((s["start"], s["end"], s["label"]) for s in row["spans"]),
+                    {column: names_of(row[column], names) for column, names in controls.items()},
                 )
 
-    files = sorted((folder / "gold").glob("*.parquet"))
-    return heapq.merge(*(rows(path) for path in files), key=lambda row: row[0])
+    return heapq.merge(*(rows(path) for path in _gold_files(folder)), key=lambda row: row.article_id)
+
+
+def _version_columns(folder: Path | None) -> dict[str, list[str]]:
+    """Control column -> option names over a version's gold files (every split file has the same)."""
+    found: dict[str, list[str]] = {}
+    for path in _gold_files(folder) if folder is not None else ():
+        found.update(choice_columns_of(path))
+    return found
 
 
 def diff_folders(old: Path | None, new: Path) -> dict[str, Any]:
-    """What changed from one release folder to another (``old`` None: the first version)."""
+    """What changed from one release folder to another (``old`` None: the first version).
+
+    ``choices`` (only when either version has a control column): per column, ``{"status": "added"}``
+    or ``{"status": "removed"}`` when one version lacks it, else ``{"status": "kept", "changed": n,
+    "articles": [the first ids], "options_added": [...], "options_removed": [...]}``, ``changed``
+    counting the articles of both versions whose selected option names differ."""
     empty: Iterator = iter(())
     old_rows = _gold_rows(old) if old is not None else empty
-    result = {
+    result: dict[str, Any] = {
         "articles": {"added": 0, "removed": 0, "kept": 0, "added_ids": [], "removed_ids": []},
         "spans": {"added": 0, "removed": 0, "relabelled": 0, "in_added_articles": 0, "in_removed_articles": 0},
         "split_moves": {"count": 0, "articles": []},
     }
     articles, spans = result["articles"], result["spans"]
+    choices = _choice_entries(_version_columns(old), _version_columns(new))
     old_row, new_row = next(old_rows, None), None
     new_rows = _gold_rows(new)
     new_row = next(new_rows, None)
@@ -67,12 +121,60 @@ def diff_folders(old: Path | None, new: Path) -> dict[str, Any]:
                 )
             for key, value in _span_changes(old_row[2], new_row[2]).items():
                 spans[key] += value
+            _count_choice_changes(choices, old_row, new_row)
             old_row, new_row = next(old_rows, None), next(new_rows, None)
+    if choices:
+        result["choices"] = choices
     result["agreement"] = {
         "before": json.loads((old / MANIFEST).read_text())["agreement"] if old is not None else None,
         "after": json.loads((new / MANIFEST).read_text())["agreement"],
     }
     return result
+
+
+def _choice_entries(before: dict[str, list[str]], after: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    """The ``choices`` entry of each control column of either version, before any article is compared."""
+    entries: dict[str, dict[str, Any]] = {}
+    for column, names in after.items():
+        if column not in before:
+            entries[column] = {"status": "added"}
+            continue
+        entries[column] = {
+            "status": "kept",
+            "changed": 0,
+            "articles": [],
+            "options_added": [name for name in names if name not in before[column]],
+            "options_removed": [name for name in before[column] if name not in names],
+        }
+    for column in before:
+        if column not in after:
+            entries[column] = {"status": "removed"}
+    return entries
+
+
+def _count_choice_changes(entries: dict[str, dict[str, Any]], old: GoldRow, new: GoldRow) -> None:
+    for column, entry in entries.items():
+        if entry["status"] == "kept" and old.choices[column] != new.choices[column]:
+            entry["changed"] += 1
+            if len(entry["articles"]) < SHOWN_ARTICLES:
+                entry["articles"].append(new.article_id)
+
+
+def choice_change_text(column: str, entry: dict[str, Any], before: str | None, after: str) -> str:
+    """One sentence on a control column's change between two versions (``annotate diff``, the changelog)."""
+    if entry["status"] == "added":
+        return f"Choice column '{column}': new" + (f" (not in {before})." if before else ".")
+    if entry["status"] == "removed":
+        return f"Choice column '{column}': removed (in {before}, not in {after})."
+    changed, shown = entry["changed"], entry["articles"]
+    text = f"Choice column '{column}': settled choice changed in {changed} of the articles in both versions"
+    if shown:
+        text += f" ({', '.join(shown)}{', ...' if changed > len(shown) else ''})"
+    if entry["options_added"]:
+        text += f"; options added: {', '.join(entry['options_added'])}"
+    if entry["options_removed"]:
+        text += f"; options removed: {', '.join(entry['options_removed'])}"
+    return text + "."
 
 
 def _span_changes(old: frozenset, new: frozenset) -> dict[str, int]:
