@@ -309,7 +309,7 @@ def mutate(task: dict[str, Any], annotation: dict[str, Any], how: str, draw: Any
     elif how == "no-label" and span:
         span["value"]["labels"] = []
     elif how == "missing-labels" and span:
-        del span["value"]["labels"]
+        span["value"].pop("labels", None)  # drawn twice for one span: gone already
     elif how == "unknown-label" and span:
         span["value"]["labels"] = ["Weapon_X"]
     elif how in ("taxonomy", "unknown-option") and isinstance(result, list):
