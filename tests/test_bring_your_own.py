@@ -30,12 +30,21 @@ def _shell_blocks() -> list[str]:
     return re.findall(r"```bash\n(.*?)```", PAGE.read_text(encoding="utf-8"), flags=re.S)
 
 
-def _run(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def _start(script: str, cwd: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "NO_COLOR": "1"}
     env.pop("ANNOTATE_WORKSPACE", None)
-    return subprocess.run(
-        ["bash", "-e", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=900, check=False
+    return subprocess.Popen(
+        ["bash", "-e", "-c", script], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
+
+
+def _finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
+    stdout, stderr = process.communicate(timeout=900)
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def _run(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return _finish(_start(script, cwd))
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +54,9 @@ def walked(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     (root / "tests").symlink_to(REPO / "tests", target_is_directory=True)
     blocks = _shell_blocks()
     assert len(blocks) == 4, "the page's walkthrough has four shell blocks"
-    whole = _run("\n".join(blocks[:3]), root)
-    by_person = _run(blocks[3], root)
-    return {"root": root, "whole": whole, "by_person": by_person}
+    # the two walks share nothing (two workspaces): run side by side
+    whole, by_person = _start("\n".join(blocks[:3]), root), _start(blocks[3], root)
+    return {"root": root, "whole": _finish(whole), "by_person": _finish(by_person)}
 
 
 def _json_of(command: list[str], workspace: Path) -> dict:
