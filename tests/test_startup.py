@@ -24,7 +24,13 @@ from .conftest import BUNDLED, REPO
 # Libraries that take tenths of a second each to import; none is needed to show help or by a light command.
 HEAVY = (
     "label_studio_sdk", "datasets", "huggingface_hub", "matplotlib", "spacy", "scipy", "pyarrow", "numpy",
-    "sklearn", "pandas",
+    "sklearn", "pandas", "httpx",
+)  # fmt: skip
+# The modules the light commands (init, schema check, corpus stats and add) import: heavy libraries wait
+# inside the functions that use them.
+LIGHT_MODULES = (
+    "annotate.defaults", "annotate.errors", "annotate.workspace", "annotate.spans", "annotate.records",
+    "annotate.schema", "annotate.labelconfig", "annotate.controls", "annotate.corpus",
 )  # fmt: skip
 
 PROBE = """
@@ -34,8 +40,12 @@ heavy = set(json.loads(sys.argv[1]))
 def loaded():
     return sorted({name.partition(".")[0] for name in sys.modules} & heavy)
 
+found = []
+for module in json.loads(sys.argv[3]):
+    __import__(module)
+    found.append({"command": f"import {module}", "exit": 0, "heavy": loaded()})
 import annotate.cli
-found = [{"command": "import annotate.cli", "exit": 0, "heavy": loaded()}]
+found.append({"command": "import annotate.cli", "exit": 0, "heavy": loaded()})
 for argv in json.loads(sys.argv[2]):
     try:
         annotate.cli.app(argv, prog_name="annotate")
@@ -47,11 +57,12 @@ print("\\n" + json.dumps(found))
 """
 
 
-def probe(*commands: list[str]) -> list[dict]:
-    """Run the commands one after the other in a fresh interpreter: each one's exit code and heavy modules."""
+def probe(*commands: list[str], modules: tuple[str, ...] = ()) -> list[dict]:
+    """In a fresh interpreter, import the modules, then annotate.cli, then run the commands one after the
+    other: after each step, its exit code and the heavy modules loaded so far."""
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY), json.dumps(commands)],
+        [sys.executable, "-c", PROBE, json.dumps(HEAVY), json.dumps(commands), json.dumps(modules)],
         capture_output=True, text=True, env=environment, cwd=REPO, check=True,
     )  # fmt: skip
     return json.loads(result.stdout.splitlines()[-1])
@@ -71,6 +82,12 @@ def help_commands() -> list[list[str]]:
 
 def test_importing_the_cli_loads_no_heavy_library():
     assert probe() == [{"command": "import annotate.cli", "exit": 0, "heavy": []}]
+
+
+def test_the_modules_of_the_light_commands_load_no_heavy_library():
+    found = probe(modules=LIGHT_MODULES)
+    assert [entry["command"] for entry in found] == [f"import {module}" for module in (*LIGHT_MODULES, "annotate.cli")]
+    assert [entry for entry in found if entry["heavy"]] == []
 
 
 def test_every_help_loads_no_heavy_library():
