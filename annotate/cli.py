@@ -3,6 +3,10 @@
 Each command opens the workspace, calls one function, and prints its result: a readable summary,
 or JSON on standard output with ``--json``. Errors the user can fix are one line on standard error
 with an exit code from ``annotate.errors.ExitCode``; progress bars go to standard error too.
+
+Each command imports its stage when it runs, never at the top of this module: the stages bring the
+Label Studio SDK, numpy, datasets, ..., and ``annotate --help`` or ``annotate corpus stats`` must not wait
+for them (tests/test_startup.py keeps it so). The defaults the help shows come from ``annotate.defaults``.
 """
 
 from __future__ import annotations
@@ -13,40 +17,25 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import httpx
 import typer
-from label_studio_sdk.core.api_error import ApiError
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.table import Table
 
-from annotate import agreement as agreement_stage
-from annotate import corpus as corpus_stage
-from annotate import exports as exports_stage
-from annotate import gold as gold_stage
-from annotate import imports as imports_stage
-from annotate import prelabel as prelabel_stage
-from annotate import pull as pull_stage
-from annotate import push as push_stage
-from annotate import release as release_stage
-from annotate import schema as schema_stage
-from annotate import status as status_stage
-from annotate import studio as studio_stage
-from annotate import tasks as tasks_stage
-from annotate.agreement import format as agreement_format
-from annotate.agreement.format import figure_text
+from annotate import defaults
 from annotate.errors import AnnotateError, ExitCode, Messages
-from annotate.schema import load_schema
-from annotate.workspace import init_workspace, json_text, open_workspace
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from annotate import gold as gold_stage
+    from annotate import imports as imports_stage
+    from annotate import release as release_stage
+    from annotate import schema as schema_stage
+    from annotate import studio as studio_stage
+    from annotate.agreement import format as agreement_format
+    from annotate.workspace import Workspace
 
 PIPELINE = """\
 Build gold-standard span datasets about armed conflict with Label Studio.
@@ -96,8 +85,6 @@ adjudicate_app = typer.Typer(
 )
 app.add_typer(adjudicate_app, name="adjudicate")
 
-err = Console(stderr=True, highlight=False)
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)  # tables unwrapped in logs and pipes
 
 WorkspaceOption = Annotated[
     Path,
@@ -106,13 +93,15 @@ WorkspaceOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the result as JSON on standard output.")]
 UrlOption = Annotated[
     str | None,
-    typer.Option("--url", envvar=studio_stage.URL_ENV, help="Label Studio URL (default: the workspace's local one)."),
+    typer.Option(
+        "--url", envvar=defaults.LABEL_STUDIO_URL_ENV, help="Label Studio URL (default: the workspace's local one)."
+    ),
 ]
 ApiKeyOption = Annotated[
     str | None,
     typer.Option(
         "--api-key",
-        envvar=studio_stage.API_KEY_ENV,
+        envvar=defaults.LABEL_STUDIO_API_KEY_ENV,
         show_default=False,
         help="Legacy token or personal access token (default: the local server's token). Never printed.",
     ),
@@ -132,28 +121,60 @@ def one_line_errors(command: F) -> F:
         except AnnotateError as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(int(exc.exit_code)) from None
-        except ApiError as exc:
-            typer.echo(f"Error: {studio_stage.describe_api_error(exc)}", err=True)
-            raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
-        except httpx.HTTPError as exc:  # the server went away mid-way (connection refused, reset, timeout)
-            typer.echo(f"Error: {Messages.STUDIO_CONNECTION_LOST.format(problem=type(exc).__name__)}", err=True)
-            raise typer.Exit(int(ExitCode.ENVIRONMENT)) from None
-        except OSError as exc:
-            typer.echo(f"Error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
-            raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
         except KeyboardInterrupt:
             typer.echo("Interrupted; files being written were left as they were.", err=True)
             raise typer.Exit(130) from None
+        except Exception as exc:
+            if _raised_by(exc, "label_studio_sdk.core.api_error", "ApiError"):
+                from annotate.studio import describe_api_error
+
+                typer.echo(f"Error: {describe_api_error(exc)}", err=True)  # type: ignore[arg-type]
+                raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
+            if _raised_by(exc, "httpx", "HTTPError"):  # the server went away mid-way (refused, reset, timeout)
+                typer.echo(f"Error: {Messages.STUDIO_CONNECTION_LOST.format(problem=type(exc).__name__)}", err=True)
+                raise typer.Exit(int(ExitCode.ENVIRONMENT)) from None
+            if isinstance(exc, OSError):
+                typer.echo(f"Error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+                raise typer.Exit(int(ExitCode.BAD_INPUT)) from None
+            raise
 
     return wrapper  # type: ignore[return-value]
 
 
+def _raised_by(exc: Exception, module: str, name: str) -> bool:
+    """Whether ``exc`` is a ``module.name`` (or a subclass of it), without importing ``module``:
+    a module that was never imported raised nothing."""
+    loaded = sys.modules.get(module)
+    return loaded is not None and isinstance(exc, getattr(loaded, name))
+
+
+def open_workspace(path: Path) -> Workspace:
+    """``annotate.workspace.open_workspace``, imported when a command runs (yaml and jsonlines are not free)."""
+    from annotate import workspace
+
+    return workspace.open_workspace(path)
+
+
+@functools.cache
+def console(stderr: bool = False) -> Console:
+    """Rich's console for standard output (tables unwrapped in logs and pipes) or for standard error."""
+    from rich.console import Console
+
+    if stderr:
+        return Console(stderr=True, highlight=False)
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 120)
+
+
 def print_json(data: Any) -> None:
+    from annotate.workspace import json_text
+
     sys.stdout.write(json_text(data))
 
 
 def figure_table(title: str, columns: Sequence[str], names: int = 1, **options: Any) -> Table:
     """A table whose first ``names`` columns name things (left-aligned) and the rest hold figures."""
+    from rich.table import Table
+
     table = Table(title=title, **options)
     for index, column in enumerate(columns):
         table.add_column(column, justify="left" if index < names else "right", no_wrap=True)
@@ -166,14 +187,23 @@ def progress_bar(description: str, count_items: bool = True) -> Iterator[Progres
 
     ``count_items`` shows "done/total"; otherwise a percentage (for bytes read).
     """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn() if count_items else TaskProgressColumn(),
         TimeRemainingColumn(),
-        console=err,
+        console=console(stderr=True),
         transient=True,
-        disable=not err.is_terminal,
+        disable=not console(stderr=True).is_terminal,
     ) as progress:
         progress.add_task(description, total=None)
         yield progress
@@ -195,6 +225,8 @@ def init_command(
     \b
         annotate init my-project && cd my-project && annotate corpus add ~/articles/
     """
+    from annotate.workspace import init_workspace
+
     workspace = init_workspace(directory, name=name)
     typer.echo(f"Workspace ready at {workspace.root} (schema: {workspace.config['schema']}).")
 
@@ -212,6 +244,9 @@ def schema_check(workspace: WorkspaceOption = Path(".")) -> None:
     \b
         annotate schema check --workspace my-project
     """
+    from annotate import schema as schema_stage
+    from annotate.schema import load_schema
+
     ws = open_workspace(workspace)
     schema = load_schema(ws.schema_path)
     controls = f"; controls {', '.join(c.name for c in schema.controls)}" if schema.controls else ""
@@ -257,6 +292,8 @@ def schema_from_config(
     \b
         annotate schema from-config labeling-config.xml --name police-narratives
     """
+    from annotate import schema as schema_stage
+
     ws = open_workspace(workspace)
     if not config.is_file():
         raise AnnotateError(Messages.FILE_MISSING, path=config, fix="Give the path of a labeling config (XML).")
@@ -286,6 +323,9 @@ def schema_from_project(
     \b
         annotate schema from-project --project "Police narratives" --url http://localhost:8080
     """
+    from annotate import schema as schema_stage
+    from annotate import studio as studio_stage
+
     ws = open_workspace(workspace)
     studio = studio_stage.connect(ws, url, api_key)
     found = studio.project(project)
@@ -318,6 +358,8 @@ def schema_config(workspace: WorkspaceOption = Path(".")) -> None:
     \b
         annotate schema config > labeling-config.xml
     """
+    from annotate.schema import load_schema
+
     ws = open_workspace(workspace)
     sys.stdout.write(load_schema(ws.schema_path).label_config() + "\n")
 
@@ -332,6 +374,8 @@ def schema_tags(workspace: WorkspaceOption = Path("."), as_json: JsonOption = Fa
     \b
         annotate schema tags --json
     """
+    from annotate.schema import load_schema
+
     ws = open_workspace(workspace)
     schema = load_schema(ws.schema_path)
     if as_json:
@@ -357,6 +401,8 @@ def schema_guidelines(
     \b
         annotate schema guidelines --out docs/
     """
+    from annotate import schema as schema_stage
+
     ws = open_workspace(workspace)
     for path in schema_stage.write_guidelines(ws, out_dir):
         typer.echo(f"Wrote {ws.relative(path)}")
@@ -385,6 +431,8 @@ def corpus_add(
     \b
         annotate corpus add seeds/ corpus/bundled/ news.jsonl --text-field body --title-field headline
     """
+    from annotate import corpus as corpus_stage
+
     ws = open_workspace(workspace)
     with progress_bar("Reading articles", count_items=False) as bar:
         summary = corpus_stage.add(
@@ -430,6 +478,8 @@ def corpus_stats(workspace: WorkspaceOption = Path("."), as_json: JsonOption = F
     \b
         annotate corpus stats --json
     """
+    from annotate import corpus as corpus_stage
+
     ws = open_workspace(workspace)
     figures = corpus_stage.stats(ws)
     if as_json:
@@ -442,7 +492,7 @@ def corpus_stats(workspace: WorkspaceOption = Path("."), as_json: JsonOption = F
         table.add_row(
             unit, *(str(figures[unit][column]) for column in ("min", "median", "mean", "p90", "max", "total"))
         )
-    out.print(table)
+    console().print(table)
     sources = ", ".join(f"{name} {count}" for name, count in figures["sources"].items())
     typer.echo(f"Sources: {sources}")
     typer.echo(
@@ -468,6 +518,8 @@ def prelabel_text(
     \b
         annotate prelabel text "A drone strike killed three soldiers in Kharkiv."
     """
+    from annotate import prelabel as prelabel_stage
+
     spans = prelabel_stage.prelabel(text)
     if as_json:
         print_json([{"start": s.start, "end": s.end, "label": s.label, "text": s.text_in(text)} for s in spans])
@@ -492,6 +544,9 @@ def prelabel_score(
     \b
         annotate prelabel score corpus/reference/spans.jsonl --json
     """
+    from annotate import prelabel as prelabel_stage
+    from annotate.agreement.format import figure_text
+
     ws = open_workspace(workspace)
     figures = prelabel_stage.score(ws, gold or ws.reference_spans_path)
     if as_json:
@@ -504,7 +559,7 @@ def prelabel_score(
     rows = [*figures["per_label"].items(), ("all (micro)", figures["micro"])]
     for label, row in rows:
         table.add_row(label, *(figure_text(row[key]) for key in ("precision", "recall", "f1", "tp", "fp", "fn")))
-    out.print(table)
+    console().print(table)
 
 
 # -- tasks ------------------------------------------------------------------------------------------
@@ -525,6 +580,8 @@ def tasks_build(
     \b
         annotate tasks build --prelabel --out tasks/batch-1.json
     """
+    from annotate import tasks as tasks_stage
+
     ws = open_workspace(workspace)
     with progress_bar("Building tasks") as bar:
         task = bar.task_ids[0]
@@ -552,6 +609,8 @@ def tasks_build(
 
 
 def _print_status(status: studio_stage.ServerStatus, as_json: bool) -> None:
+    from annotate import studio as studio_stage
+
     if as_json:
         print_json(status.as_dict())
     elif status.running:
@@ -581,6 +640,8 @@ def studio_up(
     \b
         annotate studio up && annotate push --project conflict-events
     """
+    from annotate import studio as studio_stage
+
     ws = open_workspace(workspace)
     studio_stage.require_label_studio()
     if not studio_stage.status(ws).running:
@@ -598,6 +659,8 @@ def studio_down(workspace: WorkspaceOption = Path("."), as_json: JsonOption = Fa
     \b
         annotate studio down
     """
+    from annotate import studio as studio_stage
+
     _print_status(studio_stage.down(open_workspace(workspace)), as_json)
 
 
@@ -611,6 +674,8 @@ def studio_status(workspace: WorkspaceOption = Path("."), as_json: JsonOption = 
     \b
         annotate studio status --json
     """
+    from annotate import studio as studio_stage
+
     status = studio_stage.status(open_workspace(workspace))
     _print_status(status, as_json)
     if not status.running:
@@ -624,7 +689,7 @@ def push_command(
     workspace: WorkspaceOption = Path("."),
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = push_stage.DEFAULT_BATCH_SIZE,
+    batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = defaults.PUSH_BATCH_SIZE,
     update_config: Annotated[
         bool, typer.Option("--update-config", help="Replace a project's labeling config that differs from the schema.")
     ] = False,
@@ -656,6 +721,9 @@ def push_command(
     \b
         annotate push --project "conflict-events" --round pilot --sample 12 --annotators-per-task 3 --overlap-share 50
     """
+    from annotate import push as push_stage
+    from annotate import studio as studio_stage
+
     ws = open_workspace(workspace)
     push_stage.overlap_request(annotators_per_task, overlap_share)  # bad values stop us before any connection
     push_stage.check_round_request(round_name, sample, seed)
@@ -732,6 +800,9 @@ def status_command(
     \b
         annotate status --project "conflict-events" --json
     """
+    from annotate import status as status_stage
+    from annotate import studio as studio_stage
+
     ws = open_workspace(workspace)
     studio = studio_stage.connect(ws, url, api_key)
     with progress_bar("Reading tasks") as bar:
@@ -746,6 +817,8 @@ def status_command(
 
 
 def _print_status_report(figures: dict[str, Any]) -> None:
+    from annotate.agreement.format import figure_text
+
     typer.echo(
         f"Project '{figures['project']}': {figures['tasks']} task(s), {figures['open_tasks']} still needing "
         f"annotations; it asks {_overlap_words(figures['overlap'])}."
@@ -761,7 +834,7 @@ def _print_status_report(figures: dict[str, Any]) -> None:
             figure_text(row["median_lead_time"]), figure_text(row["spans_per_article"]),
         )  # fmt: skip
     if figures["annotators"]:
-        out.print(people)
+        console().print(people)
     rounds = figure_table("Rounds", ("round", "articles", "recorded", "complete", "in progress", "untouched"))
     for row in figures["rounds"]:
         recorded = "" if row["recorded"] is None else str(row["recorded"])
@@ -769,7 +842,7 @@ def _print_status_report(figures: dict[str, Any]) -> None:
             row["round"] or "(no round)", str(row["articles"]), recorded,
             str(row["complete"]), str(row["in_progress"]), str(row["untouched"]),
         )  # fmt: skip
-    out.print(rounds)
+    console().print(rounds)
     accepted = figures["pre_annotations"]
     if accepted["all"]["predicted"]:
         table = figure_table(
@@ -780,7 +853,7 @@ def _print_status_report(figures: dict[str, Any]) -> None:
             table.add_row(
                 label, *(figure_text(row[key]) for key in ("predicted", "kept", "changed", "deleted", "acceptance"))
             )
-        out.print(table)
+        console().print(table)
     waiting = figures["waiting"]
     typer.echo(f"Articles waiting for their last annotator(s): {waiting['count']} (listed with --json).")
     for reason, count in figures["left_out"].items():
@@ -794,9 +867,7 @@ def pull_command(
     workspace: WorkspaceOption = Path("."),
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
-    batch_size: Annotated[
-        int, typer.Option(min=1, help="Task ids per export request.")
-    ] = pull_stage.DEFAULT_BATCH_SIZE,
+    batch_size: Annotated[int, typer.Option(min=1, help="Task ids per export request.")] = defaults.PULL_BATCH_SIZE,
     as_json: JsonOption = False,
 ) -> None:
     """Fetch every task of a project with its annotations, save the raw export, import it.
@@ -806,6 +877,9 @@ def pull_command(
     \b
         annotate pull --project "conflict-events" --json > pull-report.json
     """
+    from annotate import pull as pull_stage
+    from annotate import studio as studio_stage
+
     ws = open_workspace(workspace)
     studio = studio_stage.connect(ws, url, api_key)
     with progress_bar("Pulling tasks") as bar:
@@ -848,6 +922,8 @@ def import_command(
         annotate import ~/Downloads/project-1-at-2026-11-25.json --json
         annotate import alice.json --annotator alice
     """
+    from annotate import imports as imports_stage
+
     ws = open_workspace(workspace)
     with progress_bar("Importing", count_items=False) as bar:
         task = bar.task_ids[0]
@@ -860,6 +936,8 @@ def import_command(
 
 def _report_import(summary: imports_stage.ImportSummary, as_json: bool, extra: dict[str, Any] | None = None) -> None:
     """Every repair, superseded and quarantined record on stderr; the reconciliation on stdout."""
+    from annotate import imports as imports_stage
+
     for line in summary.repairs:
         typer.echo(f"repaired: {line}", err=True)
     for line in summary.superseded:
@@ -879,7 +957,7 @@ def _report_import(summary: imports_stage.ImportSummary, as_json: bool, extra: d
     table = figure_table(f"Import of {summary.export}", headers, title_justify="left")
     for kind in imports_stage.KINDS:
         table.add_row(kind, *(str(report[kind].get(key, 0)) for key in columns))
-    out.print(table)
+    console().print(table)
     if summary.format != imports_stage.LABEL_STUDIO:
         typer.echo(f"Format: {summary.format} (its completions were read as annotations).")
     if summary.attributed_to:
@@ -922,8 +1000,8 @@ def agreement_command(
     ] = None,
     resamples: Annotated[
         int, typer.Option(min=0, help="Bootstrap resamples of articles for the 95% intervals (0: none).")
-    ] = agreement_stage.DEFAULT_RESAMPLES,
-    seed: Annotated[int, typer.Option(help="Seed of the bootstrap's random generator.")] = agreement_stage.DEFAULT_SEED,
+    ] = defaults.AGREEMENT_RESAMPLES,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap's random generator.")] = defaults.AGREEMENT_SEED,
     round_name: Annotated[
         str | None, typer.Option("--round", help="Only the articles that went out in this round (push --round).")
     ] = None,
@@ -941,6 +1019,9 @@ def agreement_command(
         annotate agreement --json --resamples 2000 --seed 7
         annotate agreement --round week-1
     """
+    from annotate import agreement as agreement_stage
+    from annotate.workspace import json_text
+
     ws = open_workspace(workspace)
     figures = agreement_stage.report(ws, resamples=resamples, seed=seed, round_name=round_name)
     if out_path is not None:
@@ -956,6 +1037,8 @@ def agreement_command(
 
 
 def _print_agreement(figures: dict) -> None:
+    from annotate.agreement import format as agreement_format
+
     if not figures["documents"]:
         typer.echo(agreement_format.no_pairs_text(figures))
         return
@@ -986,7 +1069,7 @@ def _print_table(table: agreement_format.Table) -> None:
         column.no_wrap = False
     for row in table.rows:
         shown.add_row(*row)
-    out.print(shown)
+    console().print(shown)
 
 
 # -- gold and adjudication --------------------------------------------------------------------------
@@ -1020,6 +1103,8 @@ def gold_command(
     \b
         annotate gold --strategy majority --min-support 2 --json
     """
+    from annotate import gold as gold_stage
+
     ws = open_workspace(workspace)
     with progress_bar("Settling gold") as bar:
         task = bar.task_ids[0]
@@ -1095,6 +1180,7 @@ def adjudicate_push_command(
         annotate gold && annotate adjudicate push --project conflict-events-review
     """
     from annotate import adjudicate as adjudicate_stage
+    from annotate import studio as studio_stage
 
     ws = open_workspace(workspace)
     studio = studio_stage.connect(ws, url, api_key)
@@ -1135,6 +1221,7 @@ def adjudicate_pull_command(
         annotate adjudicate pull --project conflict-events-review --json
     """
     from annotate import adjudicate as adjudicate_stage
+    from annotate import studio as studio_stage
 
     ws = open_workspace(workspace)
     studio = studio_stage.connect(ws, url, api_key)
@@ -1167,7 +1254,7 @@ def publish_command(
     version: Annotated[str, typer.Option("--version", help="The new version, X.Y.Z (higher than the last).")],
     ratios: Annotated[
         str, typer.Option(help="Train, validation and test shares for articles never published before.")
-    ] = ",".join(str(r) for r in release_stage.DEFAULT_RATIOS),
+    ] = ",".join(str(r) for r in defaults.RELEASE_RATIOS),
     include_conflicts: Annotated[
         bool, typer.Option("--include-conflicts", help="Publish articles with open conflicts (settled spans only).")
     ] = False,
@@ -1191,6 +1278,8 @@ def publish_command(
         annotate publish --version 1.0.0 --ratios 0.8,0.1,0.1
         HF_TOKEN=... annotate publish --version 1.1.0 --push-to-hub my-org/conflict-events
     """
+    from annotate import release as release_stage
+
     ws = open_workspace(workspace)
     shares = release_stage.parse_ratios(ratios)
     with progress_bar("Writing gold rows") as bar:
@@ -1258,6 +1347,9 @@ def diff_command(
     \b
         annotate diff 1.0.0 1.1.0 --json
     """
+    from annotate import release as release_stage
+    from annotate.agreement import format as agreement_format
+
     ws = open_workspace(workspace)
     changes = release_stage.diff(ws, a, b)
     if as_json:
@@ -1278,7 +1370,7 @@ def diff_command(
 
 # -- training-data exports --------------------------------------------------------------------------
 
-ExportFormat = Enum("ExportFormat", {name: name for name in exports_stage.FORMATS}, type=str)  # type: ignore[misc]
+ExportFormat = Enum("ExportFormat", {name: name for name in defaults.EXPORT_FORMATS}, type=str)  # type: ignore[misc]
 
 
 @app.command("export")
@@ -1287,7 +1379,7 @@ def export_command(
     format: Annotated[ExportFormat, typer.Option("--format", "-f", help="conll, spacy (a DocBin) or jsonl.")],
     source: Annotated[
         str, typer.Option("--source", help="'gold', or one annotator's pseudonym (e.g. ann-02).")
-    ] = exports_stage.GOLD,
+    ] = defaults.EXPORT_GOLD,
     out_path: Annotated[
         Path | None, typer.Option("--out", help="File to write (default: training/<source>.<format>).")
     ] = None,
@@ -1308,6 +1400,8 @@ def export_command(
         annotate export --format conll
         annotate export --format jsonl --source ann-02 --out ann-02.jsonl --json
     """
+    from annotate import exports as exports_stage
+
     ws = open_workspace(workspace)
     summary = exports_stage.export(ws, format.value, source, out_path, include_conflicts)
     report = summary.as_dict()

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from annotate import defaults
 from annotate.controls import sorted_values
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.imports import LISTED
@@ -33,7 +34,7 @@ from annotate.spans import Span
 from annotate.tokens import non_overlapping, spans_to_bio_tags, split_tokens_at_spans, tokenize
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
-GOLD = "gold"
+GOLD = defaults.EXPORT_GOLD
 
 
 @dataclass

@@ -19,12 +19,13 @@ from typing import Any
 
 import orjson
 
+from annotate import defaults
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.imports import ImportSummary, import_export
 from annotate.studio import Studio
 from annotate.workspace import Workspace
 
-DEFAULT_BATCH_SIZE = 200  # task ids per export request: keeps the URL short and each request quick
+DEFAULT_BATCH_SIZE = defaults.PULL_BATCH_SIZE
 
 
 @dataclass

@@ -30,6 +30,7 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
+from annotate import defaults
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.workspace import Workspace, atomic_write
 
@@ -37,8 +38,8 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 ADMIN_EMAIL = "admin@localhost"
 START_TIMEOUT = 240.0  # a fresh data dir runs Label Studio's migrations first: 30-60 s on 2 cores
-URL_ENV = "LABEL_STUDIO_URL"
-API_KEY_ENV = "LABEL_STUDIO_API_KEY"
+URL_ENV = defaults.LABEL_STUDIO_URL_ENV
+API_KEY_ENV = defaults.LABEL_STUDIO_API_KEY_ENV
 PAGE_SIZE = 1000
 
 

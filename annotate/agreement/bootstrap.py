@@ -9,11 +9,12 @@ from typing import Any
 
 import numpy as np
 
+from annotate import defaults
 from annotate.agreement.batches import SUMMED_FIGURES, Measures, figures_of_sums
 from annotate.agreement.choices import TOO_MANY, bootstrappable, resampled_alpha
 
-DEFAULT_RESAMPLES = 1000
-DEFAULT_SEED = 0
+DEFAULT_RESAMPLES = defaults.AGREEMENT_RESAMPLES
+DEFAULT_SEED = defaults.AGREEMENT_SEED
 
 
 def bootstrap(measures: Measures, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED) -> dict[str, dict]:

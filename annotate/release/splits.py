@@ -12,11 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from annotate import defaults
 from annotate.errors import AnnotateError, Messages
 from annotate.workspace import jsonl_writer, read_jsonl
 
 SPLITS = ("train", "validation", "test")
-DEFAULT_RATIOS = (0.8, 0.1, 0.1)
+DEFAULT_RATIOS = defaults.RELEASE_RATIOS
 SPLITS_FILE = "splits.jsonl"
 
 
