@@ -126,12 +126,9 @@ class Schema:
     def label_names(self) -> list[str]:
         return [label.name for label in self.labels]
 
-    def canonical_label(self, name: Any) -> str | None:
-        """The schema's label called ``name`` or having it among its ``aliases``; None if there is none."""
-        return self._label_names.get(name) if isinstance(name, str) else None
-
     @cached_property
-    def _label_names(self) -> dict[str, str]:
+    def labels_by_name(self) -> dict[str, str]:
+        """Every name a span may carry -> the schema's label: each label's own name, and its ``aliases``."""
         names = {alias: label.name for label in self.labels for alias in label.aliases}
         return names | {label.name: label.name for label in self.labels}
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,14 +89,13 @@ def utf16_to_codepoints(text: str) -> Callable[[int], int | None] | None:
     return convert
 
 
-Labels = Collection[str] | Mapping[str, str]  # the schema's labels, or every name and alias -> its label
-
-
-def check_region(region: Any, text: str, labels: Labels, to_codepoints: Any) -> tuple[Span | None, list[str]]:
+def check_region(
+    region: Any, text: str, labels: Mapping[str, str], to_codepoints: Any
+) -> tuple[Span | None, list[str]]:
     """One Label Studio span region as a checked span of ``text``, and the repairs it needed.
 
-    ``labels`` maps each name a region may carry (a label or an alias) to the schema's label; a plain
-    collection of labels maps each to itself. The span is None when the region has no label (repair
+    ``labels`` maps each name a region may carry (a label or an alias) to the schema's label
+    (``Schema.labels_by_name``). The span is None when the region has no label (repair
     ``no-label``: left out). Raises ``Refused`` when it cannot be made right.
     """
     value = region.get("value") if isinstance(region, dict) else None
@@ -110,7 +109,7 @@ def check_region(region: Any, text: str, labels: Labels, to_codepoints: Any) -> 
     if not isinstance(start, int) or not isinstance(end, int) or isinstance(start, bool):
         raise Refused(NOT_A_SPAN, f"region {_region_id(region)} has no integer start/end")
     repairs: list[str] = []
-    label = _label(region, found, _as_mapping(labels))
+    label = _label(region, found, labels)
     if label != found[0]:
         repairs.append(ALIAS)
     expected = value.get("text")
@@ -123,10 +122,6 @@ def check_region(region: Any, text: str, labels: Labels, to_codepoints: Any) -> 
     if (trimmed_start, trimmed_end) != (start, end):
         repairs.append(TRIM)
     return Span(trimmed_start, trimmed_end, label), repairs
-
-
-def _as_mapping(labels: Labels) -> Mapping[str, str]:
-    return labels if isinstance(labels, Mapping) else {name: name for name in labels}
 
 
 def _label(region: Any, found: Any, names: Mapping[str, str]) -> str:
@@ -254,7 +249,7 @@ class ResultReader:
 
     def __init__(self, schema: Schema):
         self.schema = schema
-        self.names = label_names(schema)
+        self.names = schema.labels_by_name
 
     def read(self, result: Any, text: str, to_codepoints: Any) -> ReadResult:
         """All regions of one annotation: checked spans, the selected options per control, the rest kept.
@@ -291,12 +286,6 @@ class ResultReader:
                 NOT_A_CHOICE, f"control '{control.name}' takes one option but the annotation selects {values}"
             )
         return values
-
-
-def label_names(schema: Schema) -> dict[str, str]:
-    """Every name a span region may carry (a label, an alias) -> the schema's label."""
-    names = {alias: label.name for label in schema.labels for alias in label.aliases}
-    return names | {name: name for name in schema.label_names}
 
 
 def _choice_values(region: dict[str, Any], control: Control) -> list[str]:
