@@ -215,7 +215,6 @@ class _Importer:
             self.summary.tallies[kind].read += len(found)
             if kind == "annotations":
                 self.summary.regions["read"] += sum(len(_regions(item)) for item in found)
-                self.summary.spans["read"] += sum(self._span_regions(item) for item in found)
         if not items["annotations"]:
             self.summary.tasks_without_annotations += 1
         try:
@@ -230,9 +229,6 @@ class _Importer:
             for item in found:
                 self._item(kind, item, task, where, to_codepoints)
 
-    def _span_regions(self, item: Any) -> int:
-        return sum(classify(region, self.schema) == SPAN for region in _regions(item))
-
     def _item(self, kind: str, item: Any, task: dict[str, Any], where: _TaskText, to_codepoints: Any) -> None:
         if kind == "predictions" and not isinstance(item, dict):
             self.summary.tallies[kind].ids_only += 1
@@ -245,6 +241,8 @@ class _Importer:
         except Refused as refused:
             self._refuse(kind, refused, task, item)
             return
+        if kind == "annotations":  # span regions read are counted where they end: here, or in _refuse
+            self.summary.spans["read"] += read.span_regions
         if read.repairs:
             self.summary.repaired.update(read.repairs)
             self.summary.tallies[kind].repaired.update(read.repairs)
@@ -299,7 +297,9 @@ class _Importer:
         self.summary.tallies[kind].quarantined[refused.reason] += 1
         if kind == "annotations":
             self.summary.regions["quarantined"] += len(_regions(item))
-            self.summary.spans["quarantined"] += self._span_regions(item)
+            span_regions = sum(classify(region, self.schema) == SPAN for region in _regions(item))
+            self.summary.spans["read"] += span_regions
+            self.summary.spans["quarantined"] += span_regions
         item_id = item.get("id") if isinstance(item, dict) else item
         self.summary.note(
             self.summary.quarantined, f"task {task.get('id')} {kind[:-1]} {item_id}: {refused.reason}: {refused.detail}"

@@ -238,11 +238,6 @@ class ReadResult:
     span_regions: int = 0
     choice_regions: int = 0
 
-    @property
-    def dropped(self) -> int:
-        """Span regions left out by a repair (a duplicate, a region with no label)."""
-        return sum(self.repairs[name] for name in DROPPED)
-
 
 class ResultReader:
     """Reads annotations' ``result`` lists against one schema."""
