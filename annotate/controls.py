@@ -13,14 +13,53 @@ from typing import Any
 
 from annotate.schema import OPTION_SEPARATOR, Control, Schema
 
-__all__ = ["OPTION_SEPARATOR", "control_region", "document_regions", "empty_choices", "region_values", "sorted_values"]
+__all__ = [
+    "OPTION_SEPARATOR",
+    "SelectionError",
+    "check_options",
+    "check_selection",
+    "control_region",
+    "document_regions",
+    "empty_choices",
+    "region_values",
+    "sorted_values",
+]
+
+# What is wrong with a selection (``SelectionError.kind``): each stage maps it to its own reason code.
+NOT_OPTIONS, UNKNOWN_OPTION, TOO_MANY = "not-options", "unknown-option", "too-many"
+
+
+class SelectionError(ValueError):
+    """A selection a control cannot hold; ``kind`` says what is wrong, the message says it for people."""
+
+    def __init__(self, kind: str, message: str):
+        super().__init__(message)
+        self.kind = kind
+
+
+def check_options(control: Control, selected: Any) -> None:
+    """Refuse (``SelectionError``) what is not a list of ``control``'s option texts."""
+    if not isinstance(selected, list | tuple) or not all(isinstance(option, str) for option in selected):
+        raise SelectionError(NOT_OPTIONS, f"the choices of '{control.name}' are not a list of options")
+    unknown = [option for option in selected if option not in control.option_set]
+    if unknown:
+        raise SelectionError(UNKNOWN_OPTION, f"option {unknown[0]!r} is not an option of control '{control.name}'")
+
+
+def check_selection(control: Control, selected: Any) -> None:
+    """Refuse (``SelectionError``) what ``control`` cannot hold: not a list of its option texts
+    (``check_options``), or more than one option in a single choice. Gold, adjudication and releases
+    check every selection with it; import checks each region's options, then counts."""
+    check_options(control, selected)
+    if not control.multiple and len(set(selected)) > 1:
+        raise SelectionError(TOO_MANY, f"{len(set(selected))} options of the single-choice control '{control.name}'")
 
 
 def region_values(region: dict[str, Any], control: Control) -> list[str]:
     """The options a ``choices`` or ``taxonomy`` region of ``control`` selects.
 
-    Raises ``ValueError`` (a sentence) when the region is malformed or names an option the control
-    does not have.
+    Raises ``ValueError`` (a sentence) when the region is malformed, ``SelectionError`` when it names an
+    option the control does not have (``check_options``).
     """
     value = region.get("value")
     key = "taxonomy" if control.kind == "taxonomy" else "choices"
@@ -35,10 +74,7 @@ def region_values(region: dict[str, Any], control: Control) -> list[str]:
         if not all(isinstance(option, str) for option in found):
             raise ValueError("its choices are not texts")
         selected = list(found)
-    known = set(control.option_names)
-    unknown = [option for option in selected if option not in known]
-    if unknown:
-        raise ValueError(f"option {unknown[0]!r} is not an option of control '{control.name}'")
+    check_options(control, selected)
     return selected
 
 

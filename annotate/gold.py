@@ -60,7 +60,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from annotate.controls import sorted_values
+from annotate.controls import UNKNOWN_OPTION, SelectionError, check_selection, sorted_values
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.records import SubmittedAnnotation, collect_submitted, timestamp
 from annotate.schema import Control, Schema, load_schema
@@ -534,12 +534,10 @@ class _Settler:
     def _choice_problem(self, record: SubmittedAnnotation) -> tuple[str, str] | None:
         """Why a record's choices cannot be used (an option the control lacks, two in a single choice), or None."""
         for control in self.controls:
-            selected = (record.choices or {}).get(control.name, ())
-            unknown = [option for option in selected if option not in control.option_names]
-            if unknown:
-                return "unknown_label", f"option {unknown[0]!r} is not an option of control '{control.name}'"
-            if not control.multiple and len(set(selected)) > 1:
-                return "malformed", f"{len(selected)} options of the single-choice control '{control.name}'"
+            try:
+                check_selection(control, (record.choices or {}).get(control.name, ()))
+            except SelectionError as problem:
+                return ("unknown_label" if problem.kind == UNKNOWN_OPTION else "malformed"), str(problem)
         return None
 
     def _choices(
@@ -596,14 +594,11 @@ class _Settler:
             return True
         if not isinstance(choices, dict):
             return False
-        for control in self.controls:
-            chosen = choices.get(control.name) or []
-            if not isinstance(chosen, list) or not all(isinstance(option, str) for option in chosen):
-                return False
-            if not set(chosen) <= set(control.option_names):
-                return False
-            if not control.multiple and len(chosen) > 1:
-                return False
+        try:
+            for control in self.controls:
+                check_selection(control, choices.get(control.name) or [])
+        except SelectionError:
+            return False
         return True
 
     def _override(

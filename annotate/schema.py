@@ -89,11 +89,16 @@ class Control:
     definition: str = ""
     attributes: tuple[tuple[str, str], ...] = ()
 
-    @property
+    @cached_property
     def option_names(self) -> list[str]:
         """Every option, flat: a taxonomy node as its path joined with ``OPTION_SEPARATOR``, parent
         before children. The order records, release columns and reports use."""
         return list(_option_paths(self.options, ()))
+
+    @cached_property
+    def option_set(self) -> frozenset[str]:
+        """``option_names`` as a set, for checking selections."""
+        return frozenset(self.option_names)
 
     @property
     def multiple(self) -> bool:

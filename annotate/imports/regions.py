@@ -286,7 +286,8 @@ class ResultReader:
 def _choice_values(region: dict[str, Any], control: Control) -> list[str]:
     try:
         return choice_regions.region_values(region, control)
-    except ValueError as exc:  # the message names the option and the control, or says what is malformed
-        if "is not an option" in str(exc):
-            raise Refused(UNKNOWN_OPTION, f"region {_region_id(region)}: {exc}") from None
-        raise Refused(NOT_A_CHOICE, f"region {_region_id(region)} of control '{control.name}': {exc}") from None
+    except choice_regions.SelectionError as problem:
+        reason = UNKNOWN_OPTION if problem.kind == choice_regions.UNKNOWN_OPTION else NOT_A_CHOICE
+        raise Refused(reason, f"region {_region_id(region)}: {problem}") from None
+    except ValueError as problem:  # the region itself is malformed
+        raise Refused(NOT_A_CHOICE, f"region {_region_id(region)} of control '{control.name}': {problem}") from None

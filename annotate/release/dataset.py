@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from annotate.controls import check_selection
 from annotate.errors import AnnotateError, Messages
 from annotate.release import hf_compat
 from annotate.release.sources import CorpusIndex, GoldIndex
@@ -68,20 +69,13 @@ def choice_features(schema: Schema) -> dict[str, Any]:
 def choice_values(schema: Schema, choices: dict[str, Any]) -> dict[str, Any]:
     """Column -> the row's value of each control, from ``{control: [option, ...]}``: class ids (-1: none).
 
-    Raises ``ValueError`` (a sentence) on an option the control lacks or two in a single choice.
+    Raises ``ValueError`` (``controls.SelectionError``: a sentence) on what the control cannot hold.
     """
     columns, row = choice_columns(schema), {}
     for control in schema.controls:
         selected = choices.get(control.name) or []
-        if not isinstance(selected, list) or not all(isinstance(option, str) for option in selected):
-            raise ValueError(f"its choices of '{control.name}' are not a list of options")
-        names = control.option_names
-        unknown = [option for option in selected if option not in names]
-        if unknown:
-            raise ValueError(f"option {unknown[0]!r} is not an option of control '{control.name}'")
-        codes = sorted({names.index(option) for option in selected})
-        if not control.multiple and len(codes) > 1:
-            raise ValueError(f"{len(codes)} options of the single-choice control '{control.name}'")
+        check_selection(control, selected)
+        codes = sorted({control.option_names.index(option) for option in selected})
         row[columns[control.name]] = codes if control.multiple else (codes[0] if codes else NO_CHOICE)
     return row
 
