@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import IO, Any
 
 from annotate import defaults
-from annotate.controls import sorted_values
+from annotate.controls import SelectionError, check_options, sorted_values
 from annotate.errors import AnnotateError, ExitCode, Messages
+from annotate.gold import settled_options
 from annotate.imports import LISTED
 from annotate.records import collect_submitted
 from annotate.schema import Schema, load_schema
@@ -268,17 +269,16 @@ def _source_spans(
 
 def _gold_choices(workspace: Workspace, record: dict[str, Any], line: int, controls: list[str]) -> dict[str, list[str]]:
     """A gold record's settled options per control; gold settled before the schema had a control is refused."""
-    settled = record.get("choices") or {}
-    for name in controls:
-        if not isinstance(settled.get(name), dict):
-            raise AnnotateError(
-                Messages.GOLD_WITHOUT_CHOICES,
-                path=workspace.relative(workspace.gold_path),
-                line=line,
-                article=record["article_id"],
-                control=name,
-            )
-    return {name: list(settled[name]["value"]) for name in controls}
+    try:
+        return settled_options(record, controls)
+    except KeyError as missing:
+        raise AnnotateError(
+            Messages.GOLD_WITHOUT_CHOICES,
+            path=workspace.relative(workspace.gold_path),
+            line=line,
+            article=record["article_id"],
+            control=missing.args[0],
+        ) from None
 
 
 def _annotator_choices(choices: dict[str, tuple[str, ...]] | None, schema: Schema) -> dict[str, list[str]] | None:
@@ -286,8 +286,10 @@ def _annotator_choices(choices: dict[str, tuple[str, ...]] | None, schema: Schem
     choices = choices or {}
     found = {}
     for control in schema.controls:
-        selected = choices.get(control.name, ())
-        if not set(selected) <= set(control.option_names):
+        selected = list(choices.get(control.name, ()))
+        try:
+            check_options(control, selected)
+        except SelectionError:
             return None
         found[control.name] = sorted_values(selected, control)
     return found

@@ -699,6 +699,19 @@ def _conflict_entry(conflict: Conflict, text: str) -> dict[str, Any]:
     }
 
 
+def settled_options(record: dict[str, Any], controls: Iterable[str]) -> dict[str, list[str]]:
+    """A gold record's settled options per control (``choices.<control>.value``), for the stages that read
+    gold; ``KeyError(control)`` when the record was settled before the schema had that control."""
+    settled = record.get("choices") or {}
+    found = {}
+    for name in controls:
+        entry = settled.get(name)
+        if not isinstance(entry, dict):
+            raise KeyError(name)
+        found[name] = list(entry.get("value") or [])
+    return found
+
+
 def _choice_conflict_entry(control: str, settled: ChoiceSettlement) -> dict[str, Any]:
     """A control's conflict: the options in question and who selected each (the others selected none)."""
     return {

@@ -23,6 +23,7 @@ from typing import Any
 
 from annotate.controls import check_selection
 from annotate.errors import AnnotateError, Messages
+from annotate.gold import settled_options
 from annotate.release import hf_compat
 from annotate.release.sources import CorpusIndex, GoldIndex
 from annotate.release.splits import SPLITS, SplitAssignment
@@ -169,7 +170,7 @@ def _gold_row(article: dict[str, Any], record: dict[str, Any], split: str, schem
         "token_starts": [start for start, _ in tokens],
         "token_ends": [end for _, end in tokens],
         "ner_tags": tags,
-        **(choice_values(schema, _settled_options(schema, record)) if schema.controls else {}),
+        **choice_values(schema, settled_options(record, [control.name for control in schema.controls])),
         "split": split,
     }
     misaligned = [
@@ -177,18 +178,6 @@ def _gold_row(article: dict[str, Any], record: dict[str, Any], split: str, schem
         for span, reason in refused
     ]
     return row, misaligned
-
-
-def _settled_options(schema: Schema, record: dict[str, Any]) -> dict[str, Any]:
-    """A gold record's settled options per control; ``KeyError(control)`` if it was settled without it."""
-    settled = record.get("choices") or {}
-    found = {}
-    for control in schema.controls:
-        entry = settled.get(control.name)
-        if not isinstance(entry, dict):
-            raise KeyError(control.name)
-        found[control.name] = entry.get("value")
-    return found
 
 
 def _span(span: dict[str, Any]) -> dict[str, Any]:
