@@ -48,9 +48,9 @@ def _gold_files(folder: Path) -> list[Path]:
     return sorted((folder / "gold").glob("*.parquet"))
 
 
-def _gold_rows(folder: Path) -> Iterator[GoldRow]:
+def _gold_rows(folder: Path, controls: dict[str, list[str]]) -> Iterator[GoldRow]:
     """A version's gold rows, by article id: each split file is sorted by id when written, so merging
-    them streams. Choices are decoded with each file's own option names."""
+    them streams. Choices are decoded with the version's option names (``controls``, ``_version_columns``)."""
     import heapq
 
     import pyarrow.parquet as pq
@@ -60,7 +60,6 @@ def _gold_rows(folder: Path) -> Iterator[GoldRow]:
         return frozenset(names[code] for code in codes)
 
     def rows(path: Path) -> Iterator[GoldRow]:
-        controls = choice_columns_of(path)
         columns = ["article_id", "split", "spans", *controls]
         for batch in pq.ParquetFile(path).iter_batches(columns=columns, batch_size=1000):
             for row in batch.to_pylist():
@@ -89,17 +88,17 @@ def diff_folders(old: Path | None, new: Path) -> dict[str, Any]:
     or ``{"status": "removed"}`` when one version lacks it, else ``{"status": "kept", "changed": n,
     "articles": [the first ids], "options_added": [...], "options_removed": [...]}``, ``changed``
     counting the articles of both versions whose selected option names differ."""
-    empty: Iterator = iter(())
-    old_rows = _gold_rows(old) if old is not None else empty
+    old_columns, new_columns = _version_columns(old), _version_columns(new)
+    old_rows = _gold_rows(old, old_columns) if old is not None else iter(())
     result: dict[str, Any] = {
         "articles": {"added": 0, "removed": 0, "kept": 0, "added_ids": [], "removed_ids": []},
         "spans": {"added": 0, "removed": 0, "relabelled": 0, "in_added_articles": 0, "in_removed_articles": 0},
         "split_moves": {"count": 0, "articles": []},
     }
     articles, spans = result["articles"], result["spans"]
-    choices = _choice_entries(_version_columns(old), _version_columns(new))
+    choices = _choice_entries(old_columns, new_columns)
     old_row, new_row = next(old_rows, None), None
-    new_rows = _gold_rows(new)
+    new_rows = _gold_rows(new, new_columns)
     new_row = next(new_rows, None)
     while old_row is not None or new_row is not None:
         if new_row is None or (old_row is not None and old_row[0] < new_row[0]):
