@@ -248,7 +248,7 @@ def schema_check(workspace: WorkspaceOption = Path(".")) -> None:
     from annotate.schema import load_schema
 
     ws = open_workspace(workspace)
-    schema = load_schema(ws.schema_path)
+    schema = load_schema(ws.schema_path, recheck_config=True)
     controls = f"; controls {', '.join(c.name for c in schema.controls)}" if schema.controls else ""
     typer.echo(f"{ws.relative(ws.schema_path)}: {schema.id}, labels {', '.join(schema.label_names)}{controls}: valid.")
     _warn_placeholders(ws.relative(ws.schema_path), schema_stage.definition_placeholders(schema))

@@ -179,8 +179,48 @@ def checked_label_interface(config: str) -> LabelInterface:
     return interface
 
 
-def load_schema(path: Path | str) -> Schema:
-    """Read and check a schema file; any mistake raises ``AnnotateError`` naming file and field."""
+def check_label_config(config: str, use_cache: bool = True) -> None:
+    """Have the SDK validate a derived labeling config, once per config text and SDK version.
+
+    The check is a pure function of those two, and importing the SDK's ``LabelInterface`` alone costs
+    about 0.8 s (it brings boto3 and the cloud clients): every command loads the schema, so a config
+    already found valid is remembered by an empty marker file named after its sha256 in the user's
+    cache (``$ANNOTATE_CACHE_DIR``, else ``$XDG_CACHE_HOME/annotate``, else ``~/.cache/annotate``).
+    Only valid configs are remembered; an unwritable cache just means checking every time.
+    """
+    marker = _validated_marker(config)
+    if use_cache and marker is not None and marker.exists():
+        return
+    checked_label_interface(config)
+    if marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:
+            pass
+
+
+def _validated_marker(config: str) -> Path | None:
+    import hashlib
+    import os
+    from importlib import metadata
+
+    try:
+        sdk = metadata.version("label-studio-sdk")
+    except metadata.PackageNotFoundError:
+        return None
+    root = os.environ.get("ANNOTATE_CACHE_DIR") or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "annotate"
+    )
+    digest = hashlib.sha256(config.encode("utf-8")).hexdigest()
+    return Path(root, "valid-label-configs", f"sdk-{sdk}", digest)
+
+
+def load_schema(path: Path | str, recheck_config: bool = False) -> Schema:
+    """Read and check a schema file; any mistake raises ``AnnotateError`` naming file and field.
+
+    The derived labeling config is checked by the SDK (``check_label_config``: remembered once valid;
+    ``recheck_config`` checks it again regardless, as ``annotate schema check`` does)."""
     path = Path(path)
     raw = read_yaml(path)
     if not isinstance(raw, dict):
@@ -215,7 +255,7 @@ def load_schema(path: Path | str) -> Schema:
         span_attributes=span_attributes,
     )
     try:
-        schema.label_interface()
+        check_label_config(schema.label_config(), use_cache=not recheck_config)
     except Exception as exc:  # the SDK and the XML parser raise their own error types
         raise AnnotateError(Messages.SCHEMA_LABEL_CONFIG, path=path, problem=str(exc)) from None
     return schema

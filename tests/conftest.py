@@ -29,6 +29,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.studio)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def label_config_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The cache of labeling configs the SDK found valid (``annotate.schema.check_label_config``) lives in
+    the test session's own folder, never the home folder; subprocesses inherit it through the environment."""
+    import os
+
+    folder = tmp_path_factory.mktemp("annotate-cache")
+    before = os.environ.get("ANNOTATE_CACHE_DIR")
+    os.environ["ANNOTATE_CACHE_DIR"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["ANNOTATE_CACHE_DIR"]
+    else:
+        os.environ["ANNOTATE_CACHE_DIR"] = before
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return init_workspace(tmp_path / "ws")

@@ -109,13 +109,44 @@ def filled_workspace(workspace, cli):
     [
         (["corpus", "stats"], ["numpy"]),  # the lengths' median and 90th percentile
         (["schema", "check"], ["label_studio_sdk"]),  # the SDK's own check of the derived labeling config
-        (["schema", "tags"], ["label_studio_sdk"]),  # loading a schema runs that check
     ],
 )
 def test_a_light_command_loads_only_what_it_uses(filled_workspace, command, needs):
     [_, entry] = probe([*command, "--workspace", str(filled_workspace.root)])
     assert entry["exit"] == 0
     assert entry["heavy"] == needs
+
+
+def test_the_sdk_checks_a_labeling_config_once_then_commands_trust_it(filled_workspace, tmp_path, monkeypatch):
+    """Loading a schema has the SDK validate its config the first time (0.8 s of imports), not every time;
+    ``schema check`` always asks the SDK; a changed config is checked again."""
+    monkeypatch.setenv("ANNOTATE_CACHE_DIR", str(tmp_path / "cache"))
+    tags = ["schema", "tags", "--workspace", str(filled_workspace.root)]
+    check = ["schema", "check", "--workspace", str(filled_workspace.root)]
+    assert [entry["heavy"] for entry in probe(tags)[1:]] == [["label_studio_sdk"]]
+    assert [entry["heavy"] for entry in probe(tags)[1:]] == [[]]
+    assert [entry["heavy"] for entry in probe(check)[1:]] == [["label_studio_sdk"]]
+    schema_file = filled_workspace.schema_path
+    schema_file.write_text(schema_file.read_text().replace("version: 1.0.0", "version: 1.0.1"))
+    markers = list((tmp_path / "cache").rglob("*"))
+    assert [entry["heavy"] for entry in probe(tags)[1:]] == [[]]  # the version is not in the config
+    schema_file.write_text(schema_file.read_text().replace('color: "#d62728"', 'color: "#d62729"'))
+    assert [entry["heavy"] for entry in probe(tags)[1:]] == [["label_studio_sdk"]]
+    assert len(list((tmp_path / "cache").rglob("*"))) == len(markers) + 1
+
+
+def test_an_invalid_labeling_config_is_never_remembered(tmp_path, monkeypatch):
+    from annotate.schema import check_label_config
+
+    monkeypatch.setenv("ANNOTATE_CACHE_DIR", str(tmp_path / "cache"))
+    bad = (
+        '<View><Labels name="label" toName="missing"><Label value="a"/></Labels>'
+        '<Text name="text" value="$text"/></View>'
+    )
+    for _ in range(2):
+        with pytest.raises(Exception, match="missing"):
+            check_label_config(bad)
+    assert not (tmp_path / "cache").exists() or not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
 
 
 def test_the_init_command_loads_no_heavy_library(tmp_path):
