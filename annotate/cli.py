@@ -1011,6 +1011,8 @@ def agreement_command(
     With document-level controls in the schema, each one's Krippendorff's alpha (MASI distance for a
     multiple choice or taxonomy, nominal for a single choice) and each option's. When no article has two
     annotators it says so in one line and exits 0 (--json: every figure null, with the reason).
+    The report is kept in annotations/agreement.json with the sha256 of the annotations, corpus and schema
+    it came from; run again (or by publish) with those unchanged, it is read back, not computed again.
 
     Example:
 
@@ -1023,7 +1025,7 @@ def agreement_command(
     from annotate.workspace import json_text
 
     ws = open_workspace(workspace)
-    figures = agreement_stage.report(ws, resamples=resamples, seed=seed, round_name=round_name)
+    figures = agreement_stage.saved_report(ws, resamples=resamples, seed=seed, round_name=round_name)
     if out_path is not None:
         out_path.parent.mkdir(parents=True, exist_ok=True)
         out_path.write_text(json_text(figures), encoding="utf-8")

@@ -92,6 +92,12 @@ class Workspace:
         return self.annotations_dir / "quarantine.jsonl"
 
     @property
+    def agreement_path(self) -> Path:
+        """The last agreement report with the sha256 of what it was computed from (``agreement.saved_report``):
+        reused, by ``annotate agreement`` and ``publish``, while those inputs have not changed."""
+        return self.annotations_dir / "agreement.json"
+
+    @property
     def exports_dir(self) -> Path:
         """Raw Label Studio exports as pulled, never modified, named by their content's sha256."""
         return self.root / "exports"
@@ -337,6 +343,15 @@ def record_digest(record: Any) -> bytes:
     of their keys: is an imported record the stored one, was a refusal quarantined already, did a
     decision or a gold record change."""
     return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read a MiB at a time (a corpus or an export can be large)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def json_text(data: Any) -> str:

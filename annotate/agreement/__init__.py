@@ -23,6 +23,7 @@ from annotate.agreement.report import (
     NONE_COLUMN,
     headline,
     report,
+    saved_report,
     summarise,
 )
 from annotate.agreement.shape import CLASSES, Headline, Report, Summary
@@ -64,6 +65,7 @@ __all__ = [
     "masi_distance",
     "measure",
     "report",
+    "saved_report",
     "span_f1",
     "summarise",
     "unitizing_alpha",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import orjson
 
 from annotate.agreement.batches import Measures, figures_of_sums, measure
 from annotate.agreement.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap
@@ -31,7 +32,7 @@ from annotate.agreement.shape import (
 from annotate.agreement.stats import fleiss_from_sums, kappa_of_table
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.schema import load_schema
-from annotate.workspace import Workspace
+from annotate.workspace import Workspace, atomic_write, file_sha256, json_text
 
 EXCLUSIONS = (
     "cancelled",
@@ -73,6 +74,62 @@ def report(
         raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, ExitCode.BAD_INPUT, path=where)
     figures = summarise(measures, bootstrap(measures, resamples, seed), lowest)
     return {"schema": schema.id, **({"round": round_name} if round_name else {}), **figures}
+
+
+def saved_report(
+    workspace: Workspace,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    lowest: int = DEFAULT_LOWEST,
+    round_name: str | None = None,
+) -> Report:
+    """``report``, reused from ``workspace.agreement_path`` when it was computed from the same inputs (the
+    sha256 of the annotations, the corpus, the schema and the rounds, the same parameters and package
+    version), else computed and saved there. The bootstrap is seeded, so a report is a function of those."""
+    inputs = report_inputs(workspace, resamples, seed, lowest, round_name)
+    if workspace.agreement_path.exists():
+        try:
+            saved = orjson.loads(workspace.agreement_path.read_bytes())
+        except orjson.JSONDecodeError:
+            saved = None  # a damaged cache is computed again, never trusted
+        if isinstance(saved, dict) and saved.get("inputs") == inputs and isinstance(saved.get("report"), dict):
+            return saved["report"]
+    figures = report(workspace, resamples, seed, lowest, round_name)
+    with atomic_write(workspace.agreement_path) as out:
+        out.write(json_text({"inputs": inputs, "report": figures}))
+    return figures
+
+
+def report_inputs(
+    workspace: Workspace, resamples: int, seed: int, lowest: int, round_name: str | None
+) -> dict[str, Any]:
+    """What an agreement report is a function of (see ``saved_report``)."""
+    files = {
+        "annotations": workspace.annotations_path,
+        "articles": workspace.articles_path,
+        "schema": workspace.schema_path,
+        **({"rounds": workspace.rounds_path} if round_name is not None else {}),
+    }
+    return {
+        **{f"{name}_sha256": file_sha256(path) if path.exists() else None for name, path in files.items()},
+        "resamples": resamples,
+        "seed": seed,
+        "lowest": lowest,
+        "round": round_name,
+        "code_sha256": _code_sha256(),
+    }
+
+
+def _code_sha256() -> str:
+    """The sha256 of this package's Python sources: a report saved by other code is computed again."""
+    import hashlib
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 def summarise(

@@ -181,7 +181,7 @@ def publish(
             del sizes["annotations"]
         summary.sizes = sizes
         write_splits_file(building / SPLITS_FILE, previous_splits, summary.splits.splits)
-        figures = agreement_figures(workspace, schema, summary.splits, corpus)
+        figures = agreement_figures(workspace, schema, summary.splits)
         if summary.held_back:
             figures["all_annotated"] = agreement_of_all_annotated(workspace)
         manifest = build_manifest(workspace, building, schema, summary, salt, ratios, figures, inputs)

@@ -9,6 +9,7 @@ and the manifest report are measured here too, over exactly the annotations the 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,8 @@ from annotate.agreement import format as agreement_format
 from annotate.agreement.shape import Headline, Report
 from annotate.release import hf_compat
 from annotate.release.changes import choice_change_text
-from annotate.release.dataset import NONE_CHOSEN, choice_columns, data_path, features, published_annotations
-from annotate.release.sources import CorpusIndex, GoldIndex
+from annotate.release.dataset import NONE_CHOSEN, choice_columns, data_path, features, fits_schema
+from annotate.release.sources import GoldIndex
 from annotate.release.splits import SPLITS, SplitAssignment
 from annotate.release.summary import ReleaseSummary
 from annotate.schema import Schema, control_guide_markdown, label_guide_markdown
@@ -31,13 +32,31 @@ SETTLED_KINDS = ("unanimous", "majority", "adjudicated", "ground_truth", "single
 # -- the agreement figures the card and the manifest report ----------------------------------------
 
 
-def agreement_figures(workspace: Workspace, schema: Schema, assignment: SplitAssignment, corpus: CorpusIndex) -> Report:
-    """The agreement report over exactly the annotations the ``annotations`` config publishes."""
+def agreement_figures(workspace: Workspace, schema: Schema, assignment: SplitAssignment) -> Report:
+    """The agreement report of the published articles: every annotation record of theirs (``measure`` leaves
+    out the cancelled, superseded or stale ones and counts them), less any whose choices the schema cannot
+    hold. When that is every record of the store, it is ``annotate agreement``'s own report, reused while the
+    annotations, corpus and schema have not changed (``agreement.saved_report``) rather than computed again."""
     from annotate import agreement
 
-    records = published_annotations(workspace, assignment, corpus, Counter(), schema)
+    def published(record: dict[str, Any]) -> bool:
+        return record.get("article_id") in assignment.splits and (not schema.controls or fits_schema(schema, record))
+
+    if _all_of(workspace.read_annotations(), published):
+        return agreement.saved_report(workspace)
+    records = (record for record in workspace.read_annotations() if published(record))
     measures = agreement.measure(workspace.read_articles(), records, schema.label_names, controls=schema.controls)
     return {"schema": schema.id, **agreement.summarise(measures, agreement.bootstrap(measures))}
+
+
+def _all_of(records: Iterable[dict[str, Any]], test: Callable[[dict[str, Any]], bool]) -> bool:
+    """Whether there is a record and every one passes ``test`` (stops at the first that fails)."""
+    seen = False
+    for record in records:
+        if not test(record):
+            return False
+        seen = True
+    return seen
 
 
 def agreement_of_all_annotated(workspace: Workspace) -> Headline:
@@ -45,7 +64,7 @@ def agreement_of_all_annotated(workspace: Workspace) -> Headline:
     are where annotators disagreed, so the published articles' figures alone flatter the project."""
     from annotate import agreement
 
-    return agreement.headline(agreement.report(workspace))
+    return agreement.headline(agreement.saved_report(workspace))
 
 
 # -- the card --------------------------------------------------------------------------------------

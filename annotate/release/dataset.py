@@ -251,13 +251,14 @@ def published_annotations(
             excluded["article_not_published"] += 1
         elif record.get("sha256") != corpus.sha256[record["article_id"]]:
             excluded["text_changed"] += 1
-        elif schema.controls and not _fits(schema, record):
+        elif schema.controls and not fits_schema(schema, record):
             excluded["choices_not_in_schema"] += 1
         else:
             yield record
 
 
-def _fits(schema: Schema, record: dict[str, Any]) -> bool:
+def fits_schema(schema: Schema, record: dict[str, Any]) -> bool:
+    """Whether the schema's controls can hold the record's choices (a release column per control)."""
     try:
         choice_values(schema, record.get("choices") or {})
     except ValueError:

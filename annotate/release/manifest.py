@@ -4,7 +4,6 @@ release, so re-running a pipeline that changed nothing is not refused)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -15,18 +14,9 @@ from annotate.release.dataset import CONFIGS
 from annotate.release.splits import SPLITS, SPLITS_FILE
 from annotate.release.summary import ReleaseSummary
 from annotate.schema import Schema
-from annotate.workspace import Workspace
+from annotate.workspace import Workspace, file_sha256
 
 MANIFEST = "manifest.json"
-
-
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file, read a MiB at a time (a corpus or an export can be large)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def release_inputs(
