@@ -1,18 +1,19 @@
-"""Benchmark: from a Label Studio export on disk to a published, reloaded release, beside Label Studio's
-converter writing CONLL2003 from the same export.
+"""Benchmark: from a Label Studio export on disk to a published release, as a user runs it: four CLI
+commands, each its own process, start-up included, beside Label Studio's converter writing CONLL2003
+from the same export (also a process of its own, start-up included).
 
 Generates a synthetic export with ``benchmarks/make_export.py`` (10,000 tasks x 3 annotators), puts its
-articles in a fresh workspace's corpus (not timed), then, each in a fresh process so peak memory is the
-process's own, runs
+articles in a fresh workspace's corpus (not timed), then runs, one process each:
 
-  * the whole path: ``annotate import``, ``annotate agreement`` (with its 1,000-resample bootstrap),
-    ``annotate gold`` and ``annotate publish --version 1.0.0`` (Parquet, card with agreement, manifest,
-    git commit and tag, and the ``datasets.load_dataset`` check of every config), each stage timed;
-    then ``annotate export --format conll`` as the like-for-like output;
-  * ``label_studio_sdk.converter.Converter`` to CONLL2003 on the same file.
+  * ``annotate import EXPORT``, ``annotate agreement`` (its 1,000-resample bootstrap; the report is saved),
+    ``annotate gold`` and ``annotate publish --version 1.0.0 --include-conflicts`` (Parquet, card with
+    agreement, manifest, git commit and tag, the ``datasets`` check of the release); then
+    ``annotate export --format conll``, the like-for-like output, not counted in the path;
+  * ``label-studio-converter export -f CONLL2003`` (the SDK's own command line) on the same file, with the
+    schema's labeling config: the peer a user would run instead.
 
-Prints wall time and peak resident memory, side by side, at 10,000 tasks and at three times that
-(to show how memory grows). Run:
+Prints wall time and peak resident memory of each process, side by side, at 10,000 tasks and at three
+times that (to show how memory grows). Run:
 
     python benchmarks/release_speed.py            # 10k and 30k tasks
     python benchmarks/release_speed.py --small    # 1k and 3k tasks, for a quick look
@@ -22,61 +23,75 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+from annotate.schema import load_schema
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from import_speed import RUN_CONVERTER, prepared_export, run  # noqa: E402  (the same preparation and peer)
+from import_speed import prepared_export  # noqa: E402  (the same preparation)
 
-RUN_WHOLE_PATH = """
-import json, os, resource, sys, time
-import label_studio_sdk.label_interface  # imported before the clock starts, as the converter's own modules are
-os.environ["HF_DATASETS_CACHE"] = sys.argv[3]
-from annotate import agreement, exports, gold, imports, release
-from annotate.workspace import open_workspace
-ws = open_workspace(sys.argv[1])
-seconds = {}
-def timed(name, call):
-    start = time.perf_counter()
-    result = call()
-    seconds[name] = time.perf_counter() - start
-    return result
-imported = timed("import", lambda: imports.import_export(ws, sys.argv[2]))
-assert imported.balanced
-figures = timed("agreement", lambda: agreement.report(ws))
-settled = timed("gold", lambda: gold.gold(ws))
-published = timed("publish", lambda: release.publish(ws, "1.0.0", include_conflicts=True))
-conll = timed("export conll", lambda: exports.export(ws, "conll"))
-print(json.dumps({
-    "seconds": seconds, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    "annotations": imported.tallies["annotations"].imported, "articles": published.published,
-    "gold_spans": sum(published.spans.values()), "strict_f1": figures["span_f1"]["strict"]["micro"]["value"],
-    "conll_tokens": conll.tokens,
-}))
-"""
+PATH = ("import", "agreement", "gold", "publish")
+
+
+def annotate_command() -> list[str]:
+    """The ``annotate`` console script beside this Python, as a user runs it (``python -m`` if absent)."""
+    script = Path(sys.executable).with_name("annotate")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "annotate.cli"]
+
+
+def timed_process(argv: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float | str]:
+    """Wall seconds and peak RSS (MB) of one process, from spawn to exit (``os.wait4``: the child's own
+    rusage), and its standard output."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        if process.returncode:
+            raise SystemExit(f"{' '.join(argv)} failed ({process.returncode}): {err.read().decode()[-2000:]}")
+        return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "stdout": out.read().decode()}
 
 
 def measure(tasks: int, folder: Path) -> dict[str, dict]:
     export, workspace = prepared_export(tasks, folder)
     print(f"\n{tasks:,} tasks x 3 annotators: {export.stat().st_size / 1e6:.0f} MB export", flush=True)
-    ours = run(RUN_WHOLE_PATH, str(workspace), str(export), str(folder / f"hf-cache-{tasks}"))
-    peer = run(RUN_CONVERTER, str(workspace), str(export), "CONLL2003")
-    stages = ours["seconds"]
-    whole = sum(seconds for stage, seconds in stages.items() if stage != "export conll")
-    for stage, seconds in stages.items():
-        print(f"  annotate {stage:<14} {seconds:7.2f} s")
-    print(f"  {'whole path (import, agreement, gold, publish)':<48} {whole:7.2f} s  {ours['rss_mb']:6.0f} MB peak")
-    print(f"  {'Label Studio Converter, CONLL2003':<48} {peer['seconds']:7.2f} s  {peer['rss_mb']:6.0f} MB peak")
-    print(f"  the converter takes {peer['seconds'] / whole:.2f}x the whole path's time")
-    print(
-        f"  published {ours['articles']:,} articles, {ours['gold_spans']:,} gold spans from {ours['annotations']:,} "
-        f"annotations (strict span F1 {ours['strict_f1']:.3f}); CoNLL: {ours['conll_tokens']:,} tokens",
-        flush=True,
-    )
-    return {"ours": ours, "converter": peer}
+    env = {**os.environ, "HF_DATASETS_CACHE": str(folder / f"hf-cache-{tasks}")}
+    annotate = annotate_command()
+    steps = {
+        "import": ["import", str(export)],
+        "agreement": ["agreement"],
+        "gold": ["gold"],
+        "publish": ["publish", "--version", "1.0.0", "--include-conflicts"],
+        "export conll": ["export", "--format", "conll"],
+    }
+    ours = {name: timed_process([*annotate, *argv], workspace, env) for name, argv in steps.items()}
+    config = folder / f"config-{tasks}.xml"
+    config.write_text(load_schema(workspace / "schemas" / "conflict-spans.yaml").label_config(), encoding="utf-8")
+    converter = [str(Path(sys.executable).with_name("label-studio-converter")), "export", "--heartex-format"]
+    converter += ["-i", str(export), "-c", str(config), "-o", str(folder / f"conll-{tasks}"), "-f", "CONLL2003"]
+    peer = timed_process(converter, folder, env)
+    whole = sum(float(ours[name]["seconds"]) for name in PATH)
+    rows = [(f"annotate {name}", figures) for name, figures in ours.items()]
+    rows.append(("label-studio-converter -f CONLL2003", peer))
+    for name, figures in rows:
+        print(f"  {name:<36} {figures['seconds']:7.2f} s  {figures['rss_mb']:6.0f} MB peak")
+    print(f"  {'whole path (import to publish)':<36} {whole:7.2f} s")
+    print(f"  whole path / converter: {whole / float(peer['seconds']):.2f}x", flush=True)
+    strip = ("stdout",)
+    return {
+        "ours": {name: {k: v for k, v in f.items() if k not in strip} for name, f in ours.items()},
+        "converter": {"seconds": peer["seconds"], "rss_mb": peer["rss_mb"]},
+        "whole_seconds": whole,
+    }
 
 
 def main() -> None:
@@ -85,8 +100,8 @@ def main() -> None:
     sizes = (1_000, 3_000) if parser.parse_args().small else (10_000, 30_000)
     with tempfile.TemporaryDirectory() as name:
         figures = [measure(tasks, Path(name)) for tasks in sizes]
-    growth = figures[1]["ours"]["rss_mb"] / figures[0]["ours"]["rss_mb"]
-    print(f"\nOur peak memory at 3x the export: {growth:.2f}x (flat would be 1.00x)")
+    growth = figures[1]["ours"]["publish"]["rss_mb"] / figures[0]["ours"]["publish"]["rss_mb"]
+    print(f"\nPeak memory of publish at 3x the export: {growth:.2f}x (flat would be 1.00x)")
     print(json.dumps(figures))
 
 
