@@ -109,6 +109,7 @@ class Settlement:
     gold: list[Candidate]
     rejected: list[Candidate]
     conflicts: list[Conflict]
+    candidates: list[Candidate] = field(default_factory=list)  # every distinct span, as ``candidates`` gives
 
 
 def candidates(marks: Mapping[str, Iterable[Span]]) -> list[Candidate]:
@@ -151,6 +152,7 @@ def settle_spans(marks: Mapping[str, Iterable[Span]], needed: int) -> Settlement
         gold=[c for i, c in enumerate(found) if passed[i] and i not in contested],
         rejected=[found[i] for i in sorted(beside_gold - attached)],
         conflicts=[],
+        candidates=found,
     )
     annotators = len(marks)
     for members in groups.components([*contested, *attached, *free]):
@@ -506,13 +508,13 @@ class _Settler:
             return None
         needed = support_needed(self.strategy, len(marks), self.min_support)
         settlement = settle_spans(marks, needed)
-        found_candidates = candidates(marks)
+        found_candidates = settlement.candidates
         record = {
             "article_id": article["id"],
             "sha256": article["sha256"],
             "strategy": self.strategy,
             "min_support": self.min_support,
-            "support_needed": support_needed(self.strategy, len(marks), self.min_support) if marks else None,
+            "support_needed": needed if marks else None,
             "settled_by": None,
             "decided_by": None,
             "annotators": sorted(marks),
