@@ -1074,6 +1074,62 @@ def _print_table(table: agreement_format.Table) -> None:
     console().print(shown)
 
 
+# -- review -----------------------------------------------------------------------------------------
+
+
+@app.command("review")
+@one_line_errors
+def review_command(
+    workspace: WorkspaceOption = Path("."),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder of the site (default: review/ in the workspace).")
+    ] = None,
+    round_name: Annotated[
+        str | None, typer.Option("--round", help="Only the articles that went out in this round (push --round).")
+    ] = None,
+    project: Annotated[
+        str | None,
+        typer.Option("--project", "-p", help="Label Studio project whose tasks the articles link to (needs a server)."),
+    ] = None,
+    url: UrlOption = None,
+    api_key: ApiKeyOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Write a static review site: agreement overview, articles by lowest agreement, each annotator's spans.
+
+    Open its index.html in a browser, from disk, offline: charts of the agreement report, the articles
+    filterable by label, disagreement kind, annotator, round and gold status, and each article with
+    every annotator's spans in aligned lanes beside gold, the adjudication and the pre-annotation.
+    With --project, each article links to its task in Label Studio.
+
+    Example:
+
+    \b
+        annotate review
+        annotate review --out site/ --round week-1 --project "conflict-events" --json
+    """
+    from annotate import review as review_stage
+
+    ws = open_workspace(workspace)
+    link = None
+    if project is not None:
+        from annotate import studio as studio_stage
+
+        studio = studio_stage.connect(ws, url, api_key)
+        found = studio.project(project)
+        link = review_stage.ProjectLink(found.id, studio.project_url(found.id))
+    with progress_bar("Writing the review site") as bar:
+        task = bar.task_ids[0]
+        summary = review_stage.review(ws, out, round_name, link, progress=lambda n: bar.advance(task, n))
+    if as_json:
+        print_json(summary.as_dict())
+    else:
+        typer.echo(
+            f"Wrote the review of {summary.articles} article(s) by {summary.annotators} annotator(s) "
+            f"({summary.spans} spans, {summary.conflicts} open conflict(s)); open {summary.index}"
+        )
+
+
 # -- gold and adjudication --------------------------------------------------------------------------
 
 StrategyOption = Annotated[
