@@ -288,4 +288,3 @@ def _task_ids(workspace: Workspace, review: Review) -> dict[str, int]:
             if isinstance(task, int):
                 found.setdefault(str(record.get("article_id")), task)
     return found
-
