@@ -2,7 +2,8 @@
 #   make demo   the whole loop on the bundled corpus: ingest, build pre-annotated tasks, start the local Label
 #               Studio, push the tasks, post the simulated annotations as three annotator users, pull them
 #               back, print their agreement, settle gold, publish version 1.0.0, load it back with datasets,
-#               export CoNLL training data, and print where the release and Label Studio are
+#               export CoNLL training data, write the review site, and print where the release, Label Studio
+#               and the review site are
 #   make test   lint, then run the test suite
 PYTHON ?= python3
 VENV := .venv
@@ -33,6 +34,7 @@ demo: $(VENV)/.installed
 	$(BIN)/python scripts/load_release.py
 	$(BIN)/annotate export --format conll
 	$(BIN)/annotate studio status
+	$(BIN)/annotate review --project conflict-events
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check annotate tests benchmarks scripts
@@ -40,4 +42,4 @@ test: $(VENV)/.installed
 
 clean:
 	-$(BIN)/annotate studio down
-	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports gold releases training .studio
+	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports gold releases training .studio review

@@ -1322,6 +1322,9 @@ def publish_command(
             "--push-to-hub", metavar="REPO_ID", help="Also upload to this Hub dataset repo (token: HF_TOKEN)."
         ),
     ] = None,
+    with_review: Annotated[
+        bool, typer.Option("--with-review", help="Include the review overview in review/; the card links it.")
+    ] = False,
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
@@ -1334,6 +1337,7 @@ def publish_command(
 
     \b
         annotate publish --version 1.0.0 --ratios 0.8,0.1,0.1
+        annotate publish --version 1.0.1 --with-review
         HF_TOKEN=... annotate publish --version 1.1.0 --push-to-hub my-org/conflict-events
     """
     from annotate import release as release_stage
@@ -1342,7 +1346,13 @@ def publish_command(
     shares = release_stage.parse_ratios(ratios)
     with progress_bar("Writing gold rows") as bar:
         summary = release_stage.publish(
-            ws, version, shares, include_conflicts, push_to_hub, progress=lambda n: bar.advance(bar.task_ids[0], n)
+            ws,
+            version,
+            shares,
+            include_conflicts,
+            push_to_hub,
+            progress=lambda n: bar.advance(bar.task_ids[0], n),
+            with_review=with_review,
         )
     for span in summary.misaligned:
         typer.echo(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 from collections import defaultdict
 from pathlib import Path
 
@@ -410,3 +411,21 @@ def test_markup_in_an_article_is_shown_not_run(page, site):
     cell = page.eval_on_selector("#list tbody tr a", "a => a.textContent")
     assert cell == article["title"]
     assert page.evaluate("window.__ran_title") is None
+
+
+def test_publish_with_review_puts_the_overview_in_the_release_and_the_card_links_it(site, cli, datasets_cache):
+    ws = site[0]
+    result = cli("publish", "--version", "1.0.0", "--with-review", "--json", workspace=ws)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["review"] == "review/index.html"
+    release = ws.release_dir
+    page = (release / "review" / "index.html").read_text(encoding="utf-8")
+    assert page.count("<svg") >= 6 and "<script" not in page and 'id="articles"' not in page
+    assert "](review/index.html)" in (release / "README.md").read_text(encoding="utf-8")
+    committed = subprocess.run(
+        ["git", "-C", str(release), "ls-tree", "-r", "--name-only", "v1.0.0"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert {"review/index.html", "review/review.css"} <= set(committed)

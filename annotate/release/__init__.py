@@ -38,10 +38,12 @@ from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.release.card import (
     CARD,
     CHANGELOG,
+    REVIEW_FOLDER,
     SETTLED_KINDS,
     agreement_figures,
     agreement_of_all_annotated,
     changelog_entry,
+    link_review,
     write_card,
 )
 from annotate.release.changes import choice_change_text, diff, diff_folders
@@ -132,8 +134,10 @@ def publish(
     include_conflicts: bool = False,
     push_to_hub: str | None = None,
     progress: ProgressCallback | None = None,
+    with_review: bool = False,
 ) -> ReleaseSummary:
-    """Publish the gold standard as version ``version`` of ``releases/<name>/`` (see the module docstring)."""
+    """Publish the gold standard as version ``version`` of ``releases/<name>/`` (see the module docstring);
+    ``with_review``: with the review site's overview (``annotate.review``) in ``review/``, linked from the card."""
     version = version.removeprefix("v")
     ratios = check_ratios(tuple(ratios))
     token = os.environ.get(HF_TOKEN_ENV) if push_to_hub else None
@@ -195,6 +199,11 @@ def publish(
         changelog = old_log.replace("# Changelog\n", f"# Changelog\n\n{entry}", 1)
         (building / CHANGELOG).write_text(changelog, encoding="utf-8")
         write_card(building, workspace, schema, summary, figures, gold, changelog)
+        if with_review:
+            from annotate.review import write_overview
+
+            summary.review = write_overview(workspace, building / REVIEW_FOLDER)
+            link_review(building / CARD, summary.review)
         check_release(building, schema, sizes)
         commit_version(release_dir, building, version)
     finally:

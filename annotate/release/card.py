@@ -358,3 +358,18 @@ def changelog_entry(version: str, previous: str | None, changes: dict[str, Any],
         else f"- Articles with open conflicts: {summary.published_with_conflicts} published with settled spans only."
     )
     return "\n".join(lines) + "\n"
+
+
+REVIEW_FOLDER = "review"
+
+
+def link_review(card: Path, page: str) -> None:
+    """Add to the card a section linking the review overview ``publish --with-review`` put beside it."""
+    text = card.read_text(encoding="utf-8").rstrip("\n")
+    section = (
+        "## Where annotators disagree\n\n"
+        f"[The review overview]({page}) (open it in a browser, offline): span agreement per label with 95% "
+        "intervals, the annotator pairs, the label confusion matrix and the kinds of disagreement, drawn by "
+        "`annotate review` from the same annotations.\n"
+    )
+    card.write_text(f"{text}\n\n{section}", encoding="utf-8")

@@ -57,6 +57,7 @@ class ReleaseSummary:
     pushed: dict[str, Any] | None = None
     unchanged: bool = False  # this version was already published from exactly these inputs: nothing written
     ratios: tuple[float, ...] = DEFAULT_RATIOS
+    review: str | None = None  # the review overview's page inside the release (publish --with-review)
 
     @property
     def empty_splits(self) -> list[str]:
@@ -97,4 +98,5 @@ class ReleaseSummary:
             "changes": self.changes,
             "pushed": self.pushed,
             "unchanged": self.unchanged,
+            "review": self.review,
         }

@@ -9,6 +9,6 @@ One layer per module:
 """
 
 from annotate.review.data import ProjectLink, Review, gather
-from annotate.review.site import CHUNK_SIZE, SiteSummary, review, write_site
+from annotate.review.site import CHUNK_SIZE, SiteSummary, review, write_overview, write_site
 
-__all__ = ["CHUNK_SIZE", "ProjectLink", "Review", "SiteSummary", "gather", "review", "write_site"]
+__all__ = ["CHUNK_SIZE", "ProjectLink", "Review", "SiteSummary", "gather", "review", "write_overview", "write_site"]

@@ -15,6 +15,7 @@ local file. Every text reaches the page through ``textContent`` (review.js) or `
 from __future__ import annotations
 
 import html
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,24 @@ def review(
     return write_site(data, target, progress)
 
 
+def write_overview(workspace: Workspace, target: Path) -> str:
+    """Only the overview (``index.html`` and its style, no article), as a release carries it; returns the
+    page's path relative to ``target``'s parent."""
+    data = gather(workspace)
+    target.mkdir(parents=True, exist_ok=True)
+    static = resources.files("annotate.review") / "static"
+    (target / "review.css").write_bytes((static / "review.css").read_bytes())
+    page = re.sub(r"<!--ARTICLES-->.*?<!--/ARTICLES-->", "", _page(data), flags=re.DOTALL)
+    (target / "index.html").write_text(page, encoding="utf-8")
+    return f"{target.name}/index.html"
+
+
+def _page(data: Review) -> str:
+    page = (resources.files("annotate.review") / "static" / "index.html").read_text(encoding="utf-8")
+    title = "Review" + (f" · round {data.round_name}" if data.round_name else "")
+    return page.replace(TITLE_MARK, html.escape(title)).replace(OVERVIEW_MARK, overview_html(data))
+
+
 def write_site(data: Review, target: Path, progress: Callable[[int], None] | None = None) -> SiteSummary:
     folder = target / "data"
     if folder.exists():
@@ -130,10 +149,7 @@ def write_site(data: Review, target: Path, progress: Callable[[int], None] | Non
     static = resources.files("annotate.review") / "static"
     for name in STATIC[1:]:
         (target / name).write_bytes((static / name).read_bytes())
-    page = (static / "index.html").read_text(encoding="utf-8")
-    title = "Review" + (f" · round {data.round_name}" if data.round_name else "")
-    page = page.replace(TITLE_MARK, html.escape(title)).replace(OVERVIEW_MARK, overview_html(data))
-    (target / "index.html").write_text(page, encoding="utf-8")
+    (target / "index.html").write_text(_page(data), encoding="utf-8")
     size = sum(path.stat().st_size for path in target.rglob("*") if path.is_file())
     shown = data.workspace.relative(target)
     return SiteSummary(
