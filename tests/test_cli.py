@@ -34,6 +34,7 @@ def test_the_commands_are_the_ones_documented():
         [
             ("init",),
             ("agreement",),
+            ("review",),
             ("schema", "check"),
             ("schema", "config"),
             ("schema", "from-config"),

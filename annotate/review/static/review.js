@@ -367,5 +367,6 @@
   window.addEventListener("hashchange", route);
   applyFilters();
   route();
+  window.REVIEW_READY_MS = performance.now();  // benchmarks/review_speed.py reads it
   document.body.dataset.ready = "true";
 })();
