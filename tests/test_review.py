@@ -429,3 +429,98 @@ def test_publish_with_review_puts_the_overview_in_the_release_and_the_card_links
         check=True,
     ).stdout.split()
     assert {"review/index.html", "review/review.css"} <= set(committed)
+
+
+# -- a third-party project with a document-level taxonomy (LEOKA team 2: tests/fixtures/thirdparty/) ---------
+
+
+@pytest.fixture(scope="module")
+def leoka_site(tmp_path_factory):
+    from annotate.schema import adopt_config
+
+    from .test_leoka_choices import LEOKA, as_records
+
+    root = tmp_path_factory.mktemp("leoka-review")
+    ws = init_workspace(root / "ws")
+    adopt_config(ws, (LEOKA / "config.xml").read_text(encoding="utf-8"), "leoka", "leoka/config.xml")
+    ws.set_config("schema", "schemas/leoka.yaml")
+    ws.config["schema"] = "schemas/leoka.yaml"
+    exported = json.loads((LEOKA / "LEOKA_team_2.json").read_text(encoding="utf-8"))
+    source = root / "narratives.jsonl"
+    source.write_text("".join(json.dumps({"text": t["data"]["text"]}) + "\n" for t in exported), encoding="utf-8")
+    corpus.add(ws, [source])
+    write_records(ws.annotations_path, as_records(exported, {a["text"]: a for a in ws.read_articles()}))
+    gold(ws)
+    review(ws, root / "site")
+    return ws, root / "site"
+
+
+@pytest.mark.browser
+def test_document_level_choices_are_charted_and_shown_beside_gold(browser, leoka_site):
+    ws, folder = leoka_site
+    page = browser.new_page()
+    page.goto((folder / "index.html").as_uri())
+    page.wait_for_selector("body[data-ready]")
+    titles = page.eval_on_selector_all("#overview svg > title", "found => found.map(t => t.textContent)")
+    assert "Category: Krippendorff's alpha (document level)" in titles
+    assert (
+        page.eval_on_selector_all("#overview h3", "h => h.map(x => x.textContent)").count(
+            "Category (taxonomy): Krippendorff's alpha"
+        )
+        == 1
+    )
+    settled = {record["article_id"]: record["choices"]["Category"]["value"] for record in ws.read_gold()}
+    shown = 0
+    for article_id, by_annotator in list(newest_submitted(ws).items())[:15]:
+        if len(by_annotator) < 2:
+            continue
+        open_article(page, article_id)
+        rows = page.eval_on_selector_all(
+            "#article table.choices tr", "rows => rows.slice(1).map(r => [...r.cells].map(c => c.textContent))"
+        )
+        expected = [[name, "; ".join(record["choices"]["Category"])] for name, record in sorted(by_annotator.items())]
+        assert rows == [*expected, ["gold", "; ".join(settled[article_id])]], article_id
+        shown += 1
+    assert shown > 5
+    page.close()
+
+
+def test_a_round_reviews_its_articles_only(site, cli, tmp_path):
+    ws = site[0]
+    week = next(record for record in ws.read_rounds() if record["round"] == "week-2")
+    result = cli("review", "--round", "week-2", "--out", tmp_path / "week-2", "--json", workspace=ws)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["articles"] == len(set(week["articles"]) & set(newest_submitted(ws)))
+    meta = (tmp_path / "week-2" / "data" / "meta.js").read_text(encoding="utf-8")
+    assert '"round":"week-2"' in meta
+    unknown = cli("review", "--round", "week-9", "--out", tmp_path / "nine", workspace=ws)
+    assert unknown.exit_code == 1 and "week-9" in unknown.output and not (tmp_path / "nine").exists()
+
+
+@pytest.mark.browser
+def test_with_a_project_each_article_opens_its_task_in_label_studio(pushed_workspace, label_studio, cli, browser):
+    from annotate import push
+
+    ws = pushed_workspace
+    pushed = push.push(ws, label_studio.studio, "review-links")
+    tasks_by_article = {
+        task.data["article_id"]: task.id for task in label_studio.studio.tasks(pushed.project_id, include="id,data")
+    }
+    articles = list(ws.read_articles())[:3]
+    records = []
+    for article in articles:
+        for name in ("ann-01", "ann-02"):
+            record = annotation_record(article, name, [])
+            record["origin"] = {"project": pushed.project_id, "task": tasks_by_article[article["id"]], "annotation": 1}
+            records.append(record)
+    write_records(ws.annotations_path, records)
+    result = cli("review", "--project", "review-links", *label_studio.connection_args(), "--json", workspace=ws)
+    assert result.exit_code == 0, result.output
+    page = browser.new_page()
+    page.goto((ws.root / "review" / "index.html").as_uri())
+    page.wait_for_selector("body[data-ready]")
+    for article in articles:
+        open_article(page, article["id"])
+        href = page.eval_on_selector("#studio-link", "a => a.href")
+        assert href == f"{label_studio.url}/projects/{pushed.project_id}/data?task={tasks_by_article[article['id']]}"
+    page.close()
