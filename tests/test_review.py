@@ -42,6 +42,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 EMOJI_TEXT = "Drone 🚀 strikes hit Odesa port 🇺🇦 overnight; two dock workers 👷 were wounded, officials in Odesa said."
+LONE_TEXT = "Only one annotator read this one: a mortar shell hit the market in Goma."
 SCRIPT_TITLE = "Markup <b>in</b> a title <script>window.__ran_title = 1</script>"
 SCRIPT_TEXT = (
     'Militants posted <script>window.__ran = 1; document.title = "pwned"</script> on a site before a car bomb '
@@ -54,7 +55,11 @@ SCRIPT_TEXT = (
 
 def _own_articles(folder: Path) -> Path:
     source = folder / "own.jsonl"
-    rows = [{"title": "Drones 🚀 over Odesa", "text": EMOJI_TEXT}, {"title": SCRIPT_TITLE, "text": SCRIPT_TEXT}]
+    rows = [
+        {"title": "Drones 🚀 over Odesa", "text": EMOJI_TEXT},
+        {"title": SCRIPT_TITLE, "text": SCRIPT_TEXT},
+        {"title": "A lone reading", "text": LONE_TEXT},
+    ]
     source.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
     return source
 
@@ -69,8 +74,11 @@ def _at(text: str, phrase: str, label: str, occurrence: int = 0) -> Span:
 def _own_records(articles: dict[str, dict]) -> list[dict]:
     emoji = next(a for a in articles.values() if a["text"] == EMOJI_TEXT)
     script = next(a for a in articles.values() if a["text"] == SCRIPT_TEXT)
+    lone = next(a for a in articles.values() if a["text"] == LONE_TEXT)
     t = EMOJI_TEXT
     return [
+        annotation_record(lone, "ann-02", [_at(LONE_TEXT, "mortar shell", "weapon"),
+                                           _at(LONE_TEXT, "Goma", "location")]),
         annotation_record(emoji, "ann-01", [_at(t, "Drone", "weapon"), _at(t, "Odesa port", "location"),
                                             _at(t, "two dock workers", "casualty"), _at(t, "Odesa", "location", 1)]),
         annotation_record(emoji, "ann-02", [_at(t, "Drone", "weapon"), _at(t, "Odesa", "location"),
@@ -232,7 +240,7 @@ def test_the_command_writes_the_site_and_says_where(site, cli, tmp_path):
     result = cli("review", "--out", tmp_path / "out", "--json", workspace=ws)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["articles"] == len(newest_submitted(ws)) == 38
+    assert summary["articles"] == len(newest_submitted(ws)) == 39
     assert summary["annotators"] == 3
     assert (tmp_path / "out" / "index.html").exists() and summary["index"].endswith("index.html")
     written = "".join(path.read_text(encoding="utf-8") for path in (tmp_path / "out").rglob("*") if path.is_file())
@@ -302,8 +310,14 @@ def test_each_filter_leaves_exactly_the_expected_articles(page, site):
     labels = ["actor", "weapon", "casualty", "location"]
     for label in labels:
         _select(page, "label", label)
-        expected = {a for a, records in compared.items() if any(la == label for la, _ in kinds_seen(records))}
+        expected = {
+            a
+            for a, records in submitted.items()
+            if any(s["label"] == label for r in records.values() for s in r["spans"])
+        }
         assert set(listed(page)) == expected and expected, label
+        if label == "weapon":
+            assert LONE_TEXT in {a["text"] for a in ws.read_articles() if a["id"] in expected - set(compared)}
     _select(page, "label", "any")
     names = {"matched": "matched", "label": "label", "boundary": "boundary", "label_and_boundary": "both"}
     for kind, shown in {**names, "miss": "miss"}.items():

@@ -236,6 +236,7 @@ def _articles(review: Review) -> Iterator[dict[str, Any]]:
             "annotators": sorted(records),
             "compared": sorted(usable),
             "left_out": sorted(set(records) - set(usable)),
+            "labels": sorted({span[2] for lane in lanes[: len(usable)] for span in lane["spans"]}),
             "labels_kinds": [[label, kind] for label, kind in kinds],
             "rounds": rounds.get(article_id, []),
             "gold": gold_status(record_gold),

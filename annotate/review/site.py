@@ -119,6 +119,7 @@ def write_site(data: Review, target: Path, progress: Callable[[int], None] | Non
                 [rounds.index(name) for name in article["rounds"] if name in rounds],
                 statuses.index(article["gold"]),
                 place // CHUNK_SIZE,
+                [label_code[label] for label in article["labels"]],
             ]
         )
         chunk[article["id"]] = article

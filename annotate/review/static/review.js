@@ -10,8 +10,9 @@
   var SEVERITY = ["matched", "boundary", "label", "label_and_boundary", "miss"];
   var GOLD_NAMES = { complete: "complete", conflict: "in conflict", adjudicated: "adjudicated", none: "no gold yet" };
   var KINDS = META.kinds.length;
-  // Row fields (site.py): id, title, strict F1, rank, annotators, label*kinds+kind codes, rounds, gold, chunk.
-  var ID = 0, TITLE = 1, F1 = 2, RANK = 3, ANN = 4, LK = 5, ROUNDS = 6, GOLD = 7, CHUNK = 8;
+  // Row fields (site.py): id, title, strict F1, rank, annotators, label*kinds+kind codes, rounds, gold, chunk,
+  // labels marked by anyone.
+  var ID = 0, TITLE = 1, F1 = 2, RANK = 3, ANN = 4, LK = 5, ROUNDS = 6, GOLD = 7, CHUNK = 8, LABELS = 9;
   var state = { label: "", kind: "", annotator: "", round: "", gold: "", search: "", page: 0 };
   var order = ROWS.map(function (row, index) { return index; });
   order.sort(function (a, b) {
@@ -66,7 +67,9 @@
   function matches(row) {
     var label = state.label === "" ? -1 : Number(state.label);
     var kind = state.kind === "" ? -1 : Number(state.kind);
-    if (label >= 0 || kind >= 0) {
+    if (label >= 0 && kind < 0) {
+      if (row[LABELS].indexOf(label) < 0) return false;
+    } else if (label >= 0 || kind >= 0) {
       var found = row[LK].some(function (code) {
         return (label < 0 || Math.floor(code / KINDS) === label) && (kind < 0 || code % KINDS === kind);
       });
