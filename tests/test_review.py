@@ -538,3 +538,28 @@ def test_with_a_project_each_article_opens_its_task_in_label_studio(pushed_works
         href = page.eval_on_selector("#studio-link", "a => a.href")
         assert href == f"{label_studio.url}/projects/{pushed.project_id}/data?task={tasks_by_article[article['id']]}"
     page.close()
+
+
+def test_a_labels_interval_is_the_reports_when_every_span_has_that_label(workspace, bundled_copy):
+    corpus.add(workspace, [bundled_copy])
+    import_export(workspace, REPO / "corpus" / "simulated" / "label-studio-export.json")
+    records = list(workspace.read_annotations())
+    for record in records:
+        record["spans"] = sorted({(s["start"], s["end"]): {**s, "label": "actor"} for s in record["spans"]}.values(),
+                                 key=lambda s: (s["start"], s["end"]))  # fmt: skip
+    write_records(workspace.annotations_path, records)
+    data = gather(workspace)
+    span, unitizing = data.overview["span_f1"], data.overview["unitizing_alpha"]
+    assert data.label_intervals["actor"]["strict_f1"] == span["strict"]["ci95"]
+    assert data.label_intervals["actor"]["unitizing_alpha"] == unitizing["ci95"]
+    assert span["strict"]["ci95"]["low"] < span["strict"]["micro"]["value"] < span["strict"]["ci95"]["high"]
+    assert data.label_intervals["weapon"]["strict_f1"]["low"] is None  # nobody used it: no interval
+
+
+def test_one_annotator_only_gives_a_site_without_figures(workspace, bundled_copy, tmp_path):
+    corpus.add(workspace, [bundled_copy])
+    import_export(workspace, REPO / "corpus" / "simulated" / "label-studio-export.json")
+    write_records(workspace.annotations_path, [r for r in workspace.read_annotations() if r["annotator"] == "ann-01"])
+    summary = review(workspace, tmp_path / "site")
+    assert summary.articles == 36 and summary.annotators == 1
+    assert "n/a" in (tmp_path / "site" / "index.html").read_text(encoding="utf-8")

@@ -91,7 +91,7 @@ def gather(workspace: Workspace, round_name: str | None = None, link: ProjectLin
     if wanted is not None:
         records = (record for record in records if record.get("article_id") in wanted)
     collected = collect_submitted(records, schema.label_names, [control.name for control in schema.controls])
-    rounds = sorted({name for record in workspace.read_rounds() for name in [record["round"]]})
+    rounds = sorted({record["round"] for record in workspace.read_rounds()})
     return Review(
         schema=schema,
         overview={**({"round": round_name} if round_name else {}), **overview},
