@@ -46,6 +46,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--disable-dev-shm-usage",  # a container's small /dev/shm must not crash the renderer
 ]
 
 # Change one filter and time the synchronous redraw of the list, inside the page.

@@ -25,7 +25,7 @@ from annotate.review import review  # noqa: E402
 from annotate.workspace import init_workspace  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
+        "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]  # fmt: skip
 
 
 def small(path: Path) -> None:

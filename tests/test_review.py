@@ -40,6 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--disable-quic",
+    "--disable-dev-shm-usage",  # a container's small /dev/shm must not crash the renderer
 ]
 EMOJI_TEXT = "Drone 🚀 strikes hit Odesa port 🇺🇦 overnight; two dock workers 👷 were wounded, officials in Odesa said."
 LONE_TEXT = "Only one annotator read this one: a mortar shell hit the market in Goma."
