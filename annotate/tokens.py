@@ -116,6 +116,25 @@ def tokenize_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.nda
     return starts - bases[owner], ends - bases[owner], pointers
 
 
+def token_utf8(
+    texts: Sequence[str], starts: np.ndarray, ends: np.ndarray, pointers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of every token of ``tokenize_batch``'s output, one after another, and where each
+    token's bytes begin: ``(data, offsets)``, token ``t`` being ``data[offsets[t]:offsets[t + 1]]`` -- the
+    buffers of an Arrow string array, made without a Python string per token."""
+    codes = np.frombuffer(" ".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    data = np.frombuffer(" ".join(texts).encode("utf-8"), dtype=np.uint8)
+    widths = 1 + (codes >= 0x80) + (codes >= 0x800) + (codes >= 0x10000)
+    byte_at = np.concatenate(([0], np.cumsum(widths)))  # code point offset -> byte offset, on the joined text
+    lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
+    bases = np.repeat(np.concatenate(([0], np.cumsum(lengths + 1)))[:-1], np.diff(pointers))
+    first, last = byte_at[starts + bases], byte_at[ends + bases]
+    sizes = last - first
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    picked = np.repeat(first - offsets[:-1], sizes) + np.arange(offsets[-1])
+    return data[picked], offsets
+
+
 def tokenize(text: str) -> list[tuple[int, int]]:
     """The ``(start, end)`` character offsets of the tokens of ``text``."""
     starts, ends, _ = tokenize_batch([text])

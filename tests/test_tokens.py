@@ -20,6 +20,7 @@ from annotate.tokens import (
     spans_to_ner_tags,
     spans_to_token_codes,
     spans_to_token_labels,
+    token_utf8,
     tokenize,
     tokenize_batch,
 )
@@ -227,3 +228,14 @@ def test_ner_tags_of_a_batch_are_those_of_each_text(case):
         window = slice(pointers[number], pointers[number + 1])
         assert list(zip(starts[window].tolist(), ends[window].tolist(), strict=True)) == tokens
         assert (tags[window].tolist(), refused[number]) == spans_to_ner_tags(tokens, spans[number], tag_names)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",))), max_size=6))
+def test_the_utf8_of_a_batch_s_tokens_is_each_token_encoded(texts):
+    starts, ends, pointers = tokenize_batch(texts)
+    data, offsets = token_utf8(texts, starts, ends, pointers)
+    got = [bytes(data[offsets[t] : offsets[t + 1]]) for t in range(len(starts))]
+    owner = np.repeat(np.arange(len(texts)), np.diff(pointers))
+    wanted = [texts[o][s:e].encode() for o, s, e in zip(owner.tolist(), starts.tolist(), ends.tolist(), strict=True)]
+    assert got == wanted and len(offsets) == len(starts) + 1
