@@ -122,16 +122,25 @@ def token_utf8(
     """The UTF-8 bytes of every token of ``tokenize_batch``'s output, one after another, and where each
     token's bytes begin: ``(data, offsets)``, token ``t`` being ``data[offsets[t]:offsets[t + 1]]`` -- the
     buffers of an Arrow string array, made without a Python string per token."""
-    codes = np.frombuffer(" ".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    data = np.frombuffer(" ".join(texts).encode("utf-8"), dtype=np.uint8)
-    widths = 1 + (codes >= 0x80) + (codes >= 0x800) + (codes >= 0x10000)
-    byte_at = np.concatenate(([0], np.cumsum(widths)))  # code point offset -> byte offset, on the joined text
+    joined = " ".join(texts)
+    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    index = np.int32 if len(data) < 2**31 else np.int64  # half the memory for the usual batch
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    widths = np.ones(len(codes), dtype=np.uint8)
+    for bound in (0x80, 0x800, 0x10000):  # UTF-8 takes one byte more from each of these code points on
+        widths += codes >= bound
+    byte_at = np.zeros(len(codes) + 1, dtype=index)  # code point offset -> byte offset, on the joined text
+    np.cumsum(widths, dtype=index, out=byte_at[1:])
+    del codes, widths
     lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
     bases = np.repeat(np.concatenate(([0], np.cumsum(lengths + 1)))[:-1], np.diff(pointers))
     first, last = byte_at[starts + bases], byte_at[ends + bases]
+    del byte_at
     sizes = last - first
-    offsets = np.concatenate(([0], np.cumsum(sizes)))
-    picked = np.repeat(first - offsets[:-1], sizes) + np.arange(offsets[-1])
+    offsets = np.zeros(len(sizes) + 1, dtype=index)
+    np.cumsum(sizes, out=offsets[1:])
+    picked = np.repeat(first - offsets[:-1], sizes)
+    picked += np.arange(offsets[-1], dtype=index)
     return data[picked], offsets
 
 

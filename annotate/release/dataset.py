@@ -169,7 +169,8 @@ class _SplitTables:
             self.writers[split] = hf_compat.parquet_writer(path, self.features, batch_size=ROWS_PER_WRITE)
         table = self.build(self.pending[split])
         self.pending[split] = []
-        self.samples.setdefault(split, table.slice(0, SAMPLE_ROWS).to_pylist())
+        if split not in self.samples:
+            self.samples[split] = table.slice(0, SAMPLE_ROWS).to_pylist()
         self.writers[split].write_table(table)
 
     def finish(self) -> dict[str, dict[str, int]]:
