@@ -116,6 +116,34 @@ def tokenize_batch(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.nda
     return starts - bases[owner], ends - bases[owner], pointers
 
 
+def token_utf8(
+    texts: Sequence[str], starts: np.ndarray, ends: np.ndarray, pointers: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The UTF-8 bytes of every token of ``tokenize_batch``'s output, one after another, and where each
+    token's bytes begin: ``(data, offsets)``, token ``t`` being ``data[offsets[t]:offsets[t + 1]]`` -- the
+    buffers of an Arrow string array, made without a Python string per token."""
+    joined = " ".join(texts)
+    data = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    index = np.int32 if len(data) < 2**31 else np.int64  # half the memory for the usual batch
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    widths = np.ones(len(codes), dtype=np.uint8)
+    for bound in (0x80, 0x800, 0x10000):  # UTF-8 takes one byte more from each of these code points on
+        widths += codes >= bound
+    byte_at = np.zeros(len(codes) + 1, dtype=index)  # code point offset -> byte offset, on the joined text
+    np.cumsum(widths, dtype=index, out=byte_at[1:])
+    del codes, widths
+    lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
+    bases = np.repeat(np.concatenate(([0], np.cumsum(lengths + 1)))[:-1], np.diff(pointers))
+    first, last = byte_at[starts + bases], byte_at[ends + bases]
+    del byte_at
+    sizes = last - first
+    offsets = np.zeros(len(sizes) + 1, dtype=index)
+    np.cumsum(sizes, out=offsets[1:])
+    picked = np.repeat(first - offsets[:-1], sizes)
+    picked += np.arange(offsets[-1], dtype=index)
+    return data[picked], offsets
+
+
 def tokenize(text: str) -> list[tuple[int, int]]:
     """The ``(start, end)`` character offsets of the tokens of ``text``."""
     starts, ends, _ = tokenize_batch([text])
@@ -239,6 +267,74 @@ def spans_to_ner_tags(
             if start < span.end and span.start < end:
                 tags[position] = NO_LABEL
     return tags, refused
+
+
+def ner_tags_batch(
+    texts: Sequence[str], spans: Sequence[Sequence[Span]], tag_names: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[list[tuple[Span, str]]]]:
+    """``tokenize_batch`` and ``spans_to_ner_tags`` over many texts in one pass: the tokens and tag ids of
+    ``texts[i]`` are ``[pointers[i]:pointers[i + 1]]`` of ``(starts, ends, pointers, tags, refused)``, and
+    ``refused[i]`` is what ``spans_to_ner_tags`` refuses in ``texts[i]`` (same rule, same order).
+
+    ``KeyError`` for a span label without its B/I tag in ``tag_names``.
+    """
+    starts, ends, pointers = tokenize_batch(texts)
+    index = {name: number for number, name in enumerate(tag_names)}
+    tags = np.full(len(starts), index[OUTSIDE], dtype=np.int64)
+    # Every text on one axis, each shifted past the one before it, so no span or token reaches another text.
+    lengths = np.fromiter((len(text) for text in texts), dtype=np.int64, count=len(texts))
+    bases = np.concatenate(([0], np.cumsum(lengths + 1)))[:-1]
+    token_bases = np.repeat(bases, np.diff(pointers))
+    axis_starts, axis_ends = starts + token_bases, ends + token_bases
+    flat = [(owner, span) for owner, text_spans in enumerate(spans) for span in text_spans]
+    refused: list[list[tuple[Span, str]]] = [[] for _ in texts]
+    if not flat:
+        return starts, ends, pointers, tags, refused
+    owners = np.fromiter((owner for owner, _ in flat), dtype=np.int64, count=len(flat))
+    span_starts = np.fromiter((span.start for _, span in flat), dtype=np.int64, count=len(flat)) + bases[owners]
+    span_ends = np.fromiter((span.end for _, span in flat), dtype=np.int64, count=len(flat)) + bases[owners]
+    # Aligned: starts on a token start and ends on a token end.
+    at_start = np.minimum(np.searchsorted(axis_starts, span_starts), max(len(starts) - 1, 0))
+    at_end = np.minimum(np.searchsorted(axis_ends, span_ends), max(len(ends) - 1, 0))
+    aligned = np.zeros(len(flat), dtype=bool)
+    if len(starts):
+        aligned = (axis_starts[at_start] == span_starts) & (axis_ends[at_end] == span_ends)
+    # The aligned spans in non_overlapping's order (start, longer first, label); each kept unless it overlaps
+    # the last one kept (an equal copy of a kept span is neither tagged again nor refused, as there).
+    label_rank = {label: rank for rank, label in enumerate(sorted({span.label for _, span in flat}))}
+    ranks = np.fromiter((label_rank[span.label] for _, span in flat), dtype=np.int64, count=len(flat))
+    candidates = np.flatnonzero(aligned)
+    order = candidates[np.lexsort((ranks[candidates], -span_ends[candidates], span_starts[candidates]))]
+    kept, overlapping = [], []
+    on_axis = list(zip(span_starts.tolist(), span_ends.tolist(), [span.label for _, span in flat], strict=True))
+    last = None
+    for number in order.tolist():
+        if last is None or on_axis[number][0] >= last[1]:
+            kept.append(number)
+            last = on_axis[number]
+        elif on_axis[number] != last:
+            overlapping.append(number)
+    # BIO tags of the kept spans: B on the first token each covers, I on the rest.
+    kept_array = np.asarray(kept, dtype=np.int64)
+    first = np.searchsorted(axis_ends, span_starts[kept_array], side="right")
+    stop = np.searchsorted(axis_starts, span_ends[kept_array], side="left")
+    counts = np.maximum(stop - first, 0)
+    inside = np.fromiter((index[f"I-{flat[number][1].label}"] for number in kept), dtype=np.int64, count=len(kept))
+    begin = np.fromiter((index[f"B-{flat[number][1].label}"] for number in kept), dtype=np.int64, count=len(kept))
+    covered = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+    tags[covered] = np.repeat(inside, counts)
+    tags[first[counts > 0]] = begin[counts > 0]
+    # Refused spans: not aligned, or overlapping a kept one; every token they touch gets NO_LABEL.
+    refusals = [(number, NOT_ON_TOKEN_BOUNDARIES) for number in np.flatnonzero(~aligned).tolist()]
+    refusals += [(number, OVERLAPS) for number in overlapping]
+    for number, reason in refusals:
+        owner, span = flat[number]
+        refused[owner].append((span, reason))
+        low = np.searchsorted(axis_ends, span_starts[number], side="right")
+        tags[low : np.searchsorted(axis_starts, span_ends[number], side="left")] = NO_LABEL
+    for found in refused:
+        found.sort()
+    return starts, ends, pointers, tags, refused
 
 
 def ner_tags_to_spans(tokens: Sequence[tuple[int, int]], tags: Sequence[int], tag_names: Sequence[str]) -> list[Span]:

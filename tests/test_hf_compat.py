@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 
 import datasets
+import pyarrow as pa
 import pytest
 from datasets import ClassLabel, Features, List, SplitInfo, Value
 from huggingface_hub import DatasetCard, DatasetCardData
@@ -63,6 +64,21 @@ def test_the_parquet_writer_writes_the_file_and_counts_the_bytes_push_to_hub_doe
     assert (tmp_path / data_path("gold", "train")).read_bytes() == (tmp_path / "pushed.parquet").read_bytes()
     # push_to_hub's split num_bytes is the dataset's Arrow size
     assert size["num_examples"] == len(records) and size["num_bytes"] == dataset._estimate_nbytes()
+
+
+def test_tables_of_rows_are_written_and_counted_as_the_rows_one_by_one(tmp_path):
+    """How a release writes: one Arrow table per batch of rows (``write_table``), not a row at a time."""
+    records = rows(2500)
+    one_by_one = write_split(tmp_path / "rows", "gold", "train", records)
+    path = tmp_path / "tables" / data_path("gold", "train")
+    path.parent.mkdir(parents=True)
+    writer = hf_compat.parquet_writer(path, FEATURES, batch_size=1000)
+    for first in range(0, len(records), 1000):
+        batch = records[first : first + 1000]
+        writer.write_table(pa.Table.from_pylist(batch, schema=FEATURES.arrow_schema))
+    examples, nbytes = writer.finalize()
+    assert path.read_bytes() == (tmp_path / "rows" / data_path("gold", "train")).read_bytes()
+    assert (examples, nbytes) == (one_by_one["num_examples"], one_by_one["num_bytes"])
 
 
 def test_the_card_yaml_is_what_push_to_hub_writes(tmp_path):

@@ -287,7 +287,7 @@ def test_a_failed_check_leaves_the_previous_version_intact(annotated, monkeypatc
     release.publish(annotated, "1.0.0", include_conflicts=True)
     before = tree_digest(annotated.releases_dir)
 
-    def failing_check(folder, schema, sizes):
+    def failing_check(folder, schema, sizes, samples=None):
         assert (folder / "README.md").exists()  # the new version was fully built before the check
         raise AnnotateError(release.Messages.RELEASE_CHECK_FAILED, config="gold", problem="split sizes (simulated)")
 
@@ -313,6 +313,24 @@ def test_the_check_compares_what_was_loaded_with_what_was_written(annotated):
     sizes["gold"]["train"]["num_examples"] += 1
     with pytest.raises(AnnotateError, match="gave split sizes"):
         release.check_release(annotated.release_dir, schema, sizes)
+
+
+def test_the_check_compares_the_first_rows_loaded_with_the_rows_written(annotated):
+    release.publish(annotated, "1.0.0", include_conflicts=True)
+    schema = load_schema(annotated.schema_path)
+    manifest = json.loads((annotated.release_dir / "manifest.json").read_text())
+    sizes = {"gold": {split: {"num_examples": n} for split, n in manifest["counts"]["articles_per_split"].items()}}
+    path = annotated.release_dir / "gold" / "train-00000-of-00001.parquet"
+    table = pq.read_table(path)
+    written = {"gold": {"train": table.slice(0, 3).to_pylist()}}
+    release.check_release(annotated.release_dir, schema, sizes, samples=written)  # what was written passes
+    # The file on disk loses a character of its second text (features and row count unchanged).
+    texts = table.column("text").to_pylist()
+    texts[1] = texts[1][:-1]
+    changed = table.set_column(table.schema.get_field_index("text"), table.schema.field("text"), [texts])
+    pq.write_table(changed, path)
+    with pytest.raises(AnnotateError, match="other rows than were written at the start of train"):
+        release.check_release(annotated.release_dir, schema, sizes, samples=written)
 
 
 # -- splits --------------------------------------------------------------------------------------------

@@ -14,11 +14,13 @@ from annotate.spans import Span
 from annotate.tokens import (
     OVERLAPS,
     bio_tags_to_spans,
+    ner_tags_batch,
     ner_tags_to_spans,
     spans_to_bio_tags,
     spans_to_ner_tags,
     spans_to_token_codes,
     spans_to_token_labels,
+    token_utf8,
     tokenize,
     tokenize_batch,
 )
@@ -195,3 +197,45 @@ def test_aligned_spans_round_trip_through_ner_tags_exactly(case):
     tags, refused = spans_to_ner_tags(tokens, spans, tag_names)
     assert refused == []
     assert ner_tags_to_spans(tokens, tags, tag_names) == spans
+
+
+@st.composite
+def texts_and_any_spans(draw):
+    """Texts with spans anywhere: off token boundaries, overlapping, repeated, empty."""
+    words = st.sampled_from(["Taliban", "fighters", "AK-47", "Kabul", ",", "drone", "é", "🔥", "3", "  "])
+    texts = draw(st.lists(st.lists(words, max_size=12).map(" ".join), min_size=1, max_size=5))
+    labels = ["actor", "weapon", "casualty", "location"]
+    spans = []
+    for text in texts:
+        found = []
+        for _ in range(draw(st.integers(0, 6))):
+            start = draw(st.integers(0, len(text)))
+            found.append(Span(start, draw(st.integers(start, len(text))), draw(st.sampled_from(labels))))
+        if found and draw(st.booleans()):
+            found.append(found[0])  # the same span twice
+        spans.append(found)
+    return texts, spans
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts_and_any_spans())
+def test_ner_tags_of_a_batch_are_those_of_each_text(case):
+    texts, spans = case
+    tag_names = load_schema_tags()
+    starts, ends, pointers, tags, refused = ner_tags_batch(texts, spans, tag_names)
+    for number, text in enumerate(texts):
+        tokens = tokenize(text)
+        window = slice(pointers[number], pointers[number + 1])
+        assert list(zip(starts[window].tolist(), ends[window].tolist(), strict=True)) == tokens
+        assert (tags[window].tolist(), refused[number]) == spans_to_ner_tags(tokens, spans[number], tag_names)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet=st.characters(exclude_categories=("Cs",))), max_size=6))
+def test_the_utf8_of_a_batch_s_tokens_is_each_token_encoded(texts):
+    starts, ends, pointers = tokenize_batch(texts)
+    data, offsets = token_utf8(texts, starts, ends, pointers)
+    got = [bytes(data[offsets[t] : offsets[t + 1]]) for t in range(len(starts))]
+    owner = np.repeat(np.arange(len(texts)), np.diff(pointers))
+    wanted = [texts[o][s:e].encode() for o, s, e in zip(owner.tolist(), starts.tolist(), ends.tolist(), strict=True)]
+    assert got == wanted and len(offsets) == len(starts) + 1

@@ -33,6 +33,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.release.card import (
@@ -177,9 +178,10 @@ def publish(
     building = Path(tempfile.mkdtemp(prefix=f".{release_dir.name}.building-", dir=release_dir.parent))
     building.chmod(0o755)  # mkdtemp makes it private; a release is for sharing
     try:
+        samples: dict[str, Any] = {}  # the first rows of each config's splits, for the reload check
         sizes = {
-            "gold": write_gold(building, workspace, schema, gold, corpus, summary.splits, summary, progress),
-            "annotations": write_annotations(building, workspace, schema, corpus, summary.splits, summary),
+            "gold": write_gold(building, workspace, schema, gold, corpus, summary.splits, summary, progress, samples),
+            "annotations": write_annotations(building, workspace, schema, corpus, summary.splits, summary, samples),
         }
         if not sizes["annotations"]:  # datasets cannot load a config without rows: it is left out
             del sizes["annotations"]
@@ -204,7 +206,7 @@ def publish(
 
             summary.review = write_overview(workspace, building / REVIEW_FOLDER)
             link_review(building / CARD, summary.review)
-        check_release(building, schema, sizes)
+        check_release(building, schema, sizes, samples=samples)
         commit_version(release_dir, building, version)
     finally:
         shutil.rmtree(building, ignore_errors=True)

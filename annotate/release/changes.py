@@ -62,12 +62,20 @@ def _gold_rows(folder: Path, controls: dict[str, list[str]]) -> Iterator[GoldRow
     def rows(path: Path) -> Iterator[GoldRow]:
         columns = ["article_id", "split", "spans", *controls]
         for batch in pq.ParquetFile(path).iter_batches(columns=columns, batch_size=1000):
-            for row in batch.to_pylist():
+            # Column by column (a span's fields as flat lists), not a dict per row: the same values, read faster.
+            spans = batch.column("spans")
+            bounds = (spans.offsets.to_numpy() - spans.offsets[0].as_py()).tolist()
+            values = spans.flatten()
+            triples = list(zip(*(values.field(name).to_pylist() for name in ("start", "end", "label")), strict=True))
+            chosen = {column: batch.column(column).to_pylist() for column in controls}
+            for number, (article_id, split) in enumerate(
+                zip(batch.column("article_id").to_pylist(), batch.column("split").to_pylist(), strict=True)
+            ):
                 yield GoldRow(
-                    row["article_id"],
-                    row["split"],
-                    frozenset((s["start"], s["end"], s["label"]) for s in row["spans"]),
-                    {column: names_of(row[column], names) for column, names in controls.items()},
+                    article_id,
+                    split,
+                    frozenset(triples[bounds[number] : bounds[number + 1]]),
+                    {column: names_of(chosen[column][number], names) for column, names in controls.items()},
                 )
 
     return heapq.merge(*(rows(path) for path in _gold_files(folder)), key=lambda row: row.article_id)

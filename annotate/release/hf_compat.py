@@ -25,7 +25,8 @@ Sizes = dict[str, dict[str, dict[str, int]]]
 
 
 def parquet_writer(path: Path, features: Any, batch_size: int) -> Any:
-    """``datasets``' Parquet writer of one file: ``write(row)`` each row, then ``finalize()`` gives
+    """``datasets``' Parquet writer of one file: ``write(row)`` each row, or ``write_table(table)`` each
+    batch of ``batch_size`` rows as one Arrow table (the same file and counts), then ``finalize()`` gives
     ``(rows, Arrow bytes)``, the figures ``dataset_info`` reports for a split."""
     from datasets.arrow_writer import ParquetWriter
 
