@@ -179,8 +179,12 @@ def checked_label_interface(config: str) -> LabelInterface:
     return interface
 
 
-def load_schema(path: Path | str) -> Schema:
-    """Read and check a schema file; any mistake raises ``AnnotateError`` naming file and field."""
+def load_schema(path: Path | str, check_config: bool = True) -> Schema:
+    """Read and check a schema file; any mistake raises ``AnnotateError`` naming file and field.
+
+    ``check_config=False`` leaves out the SDK's check of the derived labeling config (importing the SDK's
+    ``LabelInterface`` takes about a second); whoever sends the config checks it then: ``check_label_config``.
+    """
     path = Path(path)
     raw = read_yaml(path)
     if not isinstance(raw, dict):
@@ -214,11 +218,17 @@ def load_schema(path: Path | str) -> Schema:
         text_attributes=text_attributes,
         span_attributes=span_attributes,
     )
+    if check_config:
+        check_label_config(schema, path)
+    return schema
+
+
+def check_label_config(schema: Schema, path: Path | str) -> None:
+    """The SDK's check of the schema's labeling config; ``path`` names the schema file in the error."""
     try:
         schema.label_interface()
     except Exception as exc:  # the SDK and the XML parser raise their own error types
         raise AnnotateError(Messages.SCHEMA_LABEL_CONFIG, path=path, problem=str(exc)) from None
-    return schema
 
 
 def definition_placeholders(schema: Schema) -> list[str]:
