@@ -40,8 +40,8 @@ import orjson
 from annotate import defaults
 from annotate.errors import AnnotateError, Messages
 from annotate.labelconfig import interface_differences
-from annotate.schema import Schema, check_label_config, guidelines_html, load_schema
-from annotate.studio import Studio
+from annotate.schema import Schema, guidelines_html, load_schema
+from annotate.studio import ApiError, Studio
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
 DEFAULT_BATCH_SIZE = defaults.PUSH_BATCH_SIZE  # tasks per request of `adjudicate push`
@@ -94,22 +94,34 @@ def ensure_project(
     """Find the project or create it with the schema's config. Returns (project, created, updated).
 
     With ``schema_path``, the schema was loaded without the SDK's check of its config
-    (``load_schema(check_config=False)``): the config is checked here, when it is about to be sent.
+    (``load_schema(check_config=False)``): the server checks the config it is sent, and its refusal is
+    told as a mistake of that schema file.
     """
     project = studio.find_project(title)
     config = schema.label_config()
     if project is None:
-        if schema_path is not None:
-            check_label_config(schema, schema_path)
-        return studio.create_project(title=title, label_config=config), True, False
+        with _config_refused(schema_path):
+            return studio.create_project(title=title, label_config=config), True, False
     differences = config_differences(project.label_config or "", schema)
     if not differences:
         return project, False, False
     if not update_config:
         raise AnnotateError(Messages.PROJECT_CONFIG_DIFFERS, title=title, differences="; ".join(differences))
-    if schema_path is not None:
-        check_label_config(schema, schema_path)
-    return studio.update_project(project.id, label_config=config), False, True
+    with _config_refused(schema_path):
+        return studio.update_project(project.id, label_config=config), False, True
+
+
+@contextlib.contextmanager
+def _config_refused(schema_path: Path | None) -> Iterator[None]:
+    try:
+        yield
+    except ApiError as exc:
+        errors = exc.body.get("validation_errors") or exc.body if isinstance(exc.body, dict) else None
+        said = errors.get("label_config") if isinstance(errors, dict) else None
+        if schema_path is None or exc.status_code != 400 or not said:
+            raise
+        problem = " ".join(map(str, said)) if isinstance(said, list) else str(said)
+        raise AnnotateError(Messages.SCHEMA_LABEL_CONFIG, path=schema_path, problem=problem) from None
 
 
 def pushed_articles(studio: Studio, project_id: int) -> dict[str, str]:
@@ -309,7 +321,7 @@ def push(
     check_round_request(round_name, sample, seed)
     if batch_bytes < 1 or (batch_size is not None and batch_size < 1):
         raise ValueError("batch_bytes and batch_size must be at least 1")
-    schema = load_schema(workspace.schema_path, check_config=False)  # checked if sent: ensure_project
+    schema = load_schema(workspace.schema_path, check_config=False)  # the server checks what it is sent
     found, created, updated = ensure_project(studio, project, schema, update_config, workspace.schema_path)
     summary = PushSummary(project, found.id, studio.project_url(found.id), created, updated)
     summary.changed, summary.instructions_updated = apply_settings(studio, found, wanted, guidelines_html(schema))

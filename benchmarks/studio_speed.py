@@ -8,6 +8,9 @@ prints each pair side by side:
   ``projects.import_tasks`` call with the same tasks into another fresh project (goal: at most 1.3x);
 - ``annotate push`` again with nothing missing against that first push (goal: at most 0.25x).
 
+Each measure runs ``--runs`` times (the raw import and the push in turns, which goes first alternating);
+the medians are compared, so a moment of load elsewhere on the machine hits both sides alike.
+
 A pair is a function that takes the ``Bench`` (server, workspace, figures measured so far) and returns
 a ``Pair``; ``PAIRS`` lists them in the order they run, so pairs for pull can be added later. Run:
 
@@ -23,6 +26,7 @@ import argparse
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,8 +70,9 @@ class Bench:
     connection: studio.Studio
     token: str
     tasks: int
+    runs: int
     seconds: dict[str, float] = field(default_factory=dict)
-    project: str = field(default_factory=lambda: f"bench-{uuid.uuid4().hex[:8]}")
+    projects: list[str] = field(default_factory=list)  # pushed by `annotate push`, in order
 
     def annotate(self, *args: str) -> tuple[float, dict]:
         """Run the CLI as its own process; its wall time and its --json report."""
@@ -81,28 +86,55 @@ class Bench:
         return seconds, json.loads(done.stdout)
 
 
+def new_title() -> str:
+    return f"bench-{uuid.uuid4().hex[:8]}"
+
+
 def push_new(bench: Bench) -> Pair:
-    """`annotate push` of every task into a new project, beside one raw import_tasks call of the same tasks."""
+    """`annotate push` of every task into a new project, beside one raw import_tasks call of the same tasks
+    into another new project; ``runs`` of each, in turns (which goes first alternates), medians compared."""
     loaded = json.loads(bench.workspace.tasks_path.read_bytes())
     config = load_schema(bench.workspace.schema_path).label_config()
-    raw_project = bench.connection.client.projects.create(title=f"{bench.project}-raw", label_config=config)
-    started = time.perf_counter()
-    bench.connection.client.projects.import_tasks(raw_project.id, request=loaded)
-    raw = time.perf_counter() - started
-    seconds, summary = bench.annotate("push", "--project", bench.project)
-    if summary["pushed"] != bench.tasks:
-        raise SystemExit(f"push sent {summary['pushed']} of {bench.tasks} tasks")
-    bench.seconds["first push"] = seconds
-    note = f"{summary['batches']} request(s)"
-    return Pair(f"`annotate push`, {bench.tasks:,} new tasks", seconds, "one raw `import_tasks` call", raw, 1.3, note)
+    ours, raw = [], []
+
+    def raw_import() -> None:
+        project = bench.connection.client.projects.create(title=new_title(), label_config=config)
+        started = time.perf_counter()
+        bench.connection.client.projects.import_tasks(project.id, request=loaded)
+        raw.append(time.perf_counter() - started)
+
+    def push() -> None:
+        bench.projects.append(new_title())
+        seconds, summary = bench.annotate("push", "--project", bench.projects[-1])
+        if summary["pushed"] != bench.tasks:
+            raise SystemExit(f"push sent {summary['pushed']} of {bench.tasks} tasks")
+        ours.append(seconds)
+        bench.seconds["requests"] = summary["batches"]
+
+    for run in range(bench.runs):
+        for measure in (raw_import, push) if run % 2 == 0 else (push, raw_import):
+            measure()
+    bench.seconds["first push"] = statistics.median(ours)
+    note = f"{bench.seconds['requests']} request(s); runs: ours {spread(ours)}, raw {spread(raw)}"
+    work = f"`annotate push`, {bench.tasks:,} new tasks"
+    return Pair(work, statistics.median(ours), "one raw `import_tasks` call", statistics.median(raw), 1.3, note)
 
 
 def push_again(bench: Bench) -> Pair:
-    """`annotate push` again, nothing missing, beside the first push."""
-    seconds, summary = bench.annotate("push", "--project", bench.project)
-    if summary["pushed"] != 0 or summary["already_there"] != bench.tasks:
-        raise SystemExit(f"the second push sent {summary['pushed']}, found {summary['already_there']}")
-    return Pair("`annotate push` again, nothing missing", seconds, "the first push", bench.seconds["first push"], 0.25)
+    """`annotate push` again, nothing missing (``runs`` times, the median), beside the first push's median."""
+    times = []
+    for _ in range(bench.runs):
+        seconds, summary = bench.annotate("push", "--project", bench.projects[-1])
+        if summary["pushed"] != 0 or summary["already_there"] != bench.tasks:
+            raise SystemExit(f"the second push sent {summary['pushed']}, found {summary['already_there']}")
+        times.append(seconds)
+    first = bench.seconds["first push"]
+    work = "`annotate push` again, nothing missing"
+    return Pair(work, statistics.median(times), "the first push", first, 0.25, f"runs: {spread(times)}")
+
+
+def spread(times: list[float]) -> str:
+    return "/".join(f"{seconds:.1f}" for seconds in times)
 
 
 PAIRS: list[Callable[[Bench], Pair]] = [push_new, push_again]
@@ -125,6 +157,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=10_000, help="tasks to push (default 10000)")
     parser.add_argument("--prelabel", action="store_true", help="tasks carry the pre-annotator's predictions")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measure; medians compared (default 3)")
     parser.add_argument("--port", type=int, default=18300, help="the server's port, if free (default 18300)")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
@@ -135,17 +168,18 @@ def main() -> None:
             credentials = studio.read_credentials(home)
             workspace = synthetic_workspace(Path(folder) / "ws", options.tasks, options.prelabel)
             size = workspace.tasks_path.stat().st_size / 1e6
-            bench = Bench(workspace, studio.connect(None, credentials.url, credentials.token), credentials.token,
-                          options.tasks)  # fmt: skip
-            print(f"{options.tasks:,} tasks, {size:.1f} MB; Label Studio at {credentials.url}; {os.cpu_count()} cores")
+            connection = studio.connect(None, credentials.url, credentials.token)
+            bench = Bench(workspace, connection, credentials.token, options.tasks, options.runs)
+            print(f"{options.tasks:,} tasks, {size:.1f} MB; Label Studio at {credentials.url}; {os.cpu_count()} cores; "
+                  f"load average {os.getloadavg()[0]:.1f}; medians of {options.runs} runs")  # fmt: skip
             pairs = []
             for measure in PAIRS:
                 pair = measure(bench)
                 pairs.append(pair)
                 met = "met" if pair.ratio <= pair.goal else "NOT met"
                 print(
-                    f"{pair.work:<44} {pair.ours:6.2f} s | {pair.peer_name:<28} {pair.peer:6.2f} s | "
-                    f"{pair.ratio:5.2f}x (goal <= {pair.goal}x, {met}) {pair.note}",
+                    f"{pair.work:<40} {pair.ours:6.2f} s | {pair.peer_name:<27} {pair.peer:6.2f} s | "
+                    f"{pair.ratio:5.2f}x (goal <= {pair.goal}x, {met}); {pair.note}",
                     flush=True,
                 )
         finally:

@@ -139,6 +139,23 @@ def test_push_refuses_a_project_with_other_labels_and_names_them(label_studio, p
     assert "weapon" in label_studio.studio.project(name).label_config
 
 
+def test_a_config_the_server_refuses_is_told_as_a_mistake_of_the_schema(
+    label_studio, pushed_workspace, cli, monkeypatch
+):
+    from annotate.schema import Schema
+
+    broken = (
+        '<View><Text name="text" value="$text"/>'
+        '<Labels name="label" toName="nowhere"><Label value="actor"/></Labels></View>'
+    )
+    monkeypatch.setattr(Schema, "label_config", lambda self: broken)
+    name = title()
+    result = cli("push", "--project", name, *label_studio.connection_args(), workspace=pushed_workspace)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert str(pushed_workspace.schema_path) in result.stderr and 'toName="nowhere" not found' in result.stderr
+    assert label_studio.studio.find_project(name) is None
+
+
 def test_an_article_whose_text_changed_since_it_was_pushed_is_reported_not_pushed_again(label_studio, pushed_workspace):
     name = title()
     connection = label_studio.studio
