@@ -29,6 +29,7 @@ import itertools
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -324,7 +325,10 @@ def push(
     schema = load_schema(workspace.schema_path, check_config=False)  # the server checks what it is sent
     found, created, updated = ensure_project(studio, project, schema, update_config, workspace.schema_path)
     summary = PushSummary(project, found.id, studio.project_url(found.id), created, updated)
-    summary.changed, summary.instructions_updated = apply_settings(studio, found, wanted, guidelines_html(schema))
+    # what the server keeps, not what was asked: its answer to the update, or the project as found
+    summary.changed, summary.instructions_updated, enforced = apply_settings(
+        studio, found, wanted, guidelines_html(schema)
+    )
     ledger = Ledger.read(workspace.push_ledger_path(project), studio.url, found.id, project)
     summary.checked = reconcile(studio, found, ledger, created)
     ledger.write()
@@ -335,36 +339,40 @@ def push(
             record, new = ensure_round(workspace, project, round_name, sample, seed, there)
             in_round = set(record["articles"])
             summary.round = {"name": round_name, "seed": record["seed"], "sample": record["sample"], "new": new}
-        batch = _Batch(studio, ledger, summary, progress)
-        for task, raw in read_tasks(workspace):
-            summary.tasks_read += 1
-            data = task["data"]
-            if in_round is not None:
-                if data["article_id"] not in in_round:
-                    summary.outside_round += 1
+        batch = _Batch(ThreadPoolExecutor(max_workers=1), studio, ledger, summary, progress)
+        try:
+            for task, raw in read_tasks(workspace):
+                summary.tasks_read += 1
+                data = task["data"]
+                if in_round is not None:
+                    if data["article_id"] not in in_round:
+                        summary.outside_round += 1
+                        continue
+                    data["round"] = round_name
+                    raw = orjson.dumps(task)
+                pushed_sha = there.get(data["article_id"])
+                if pushed_sha is None:
+                    if batch.tasks and (
+                        batch.size + len(raw) + 1 > batch_bytes
+                        or (batch_size is not None and len(batch.tasks) >= batch_size)
+                    ):
+                        batch.send()
+                    batch.add(raw, data["article_id"], data["sha256"])
+                    there[data["article_id"]] = data["sha256"]
                     continue
-                data["round"] = round_name
-                raw = orjson.dumps(task)
-            pushed_sha = there.get(data["article_id"])
-            if pushed_sha is None:
-                if batch.tasks and (
-                    batch.size + len(raw) + 1 > batch_bytes or (batch_size is not None and batch.count >= batch_size)
-                ):
-                    batch.send()
-                batch.add(raw, data["article_id"], data["sha256"])
-                there[data["article_id"]] = data["sha256"]
-                continue
-            if pushed_sha == data["sha256"]:
-                summary.already_there += 1
-            else:
-                summary.changed_since_push.append(data["article_id"])
-            if progress:
-                progress(1)
-        if batch.tasks:
-            batch.send()
+                if pushed_sha == data["sha256"]:
+                    summary.already_there += 1
+                else:
+                    summary.changed_since_push.append(data["article_id"])
+                if progress:
+                    progress(1)
+            if batch.tasks:
+                batch.send()
+            batch.wait()
+        finally:
+            batch.sender.shutdown(wait=True)  # the request in flight is answered, and its tasks in the ledger
     finally:
         ledger.close()
-    enforced = studio.get_project(found.id)  # what the server keeps, not what was asked
     summary.overlap = {ours: getattr(enforced, theirs) for ours, theirs in OVERLAP_FIELDS.items()}
     summary.instructions_shown = bool(enforced.show_instruction and enforced.expert_instruction)
     return summary
@@ -372,8 +380,10 @@ def push(
 
 @dataclass
 class _Batch:
-    """The tasks of the next import request: their JSON lines, and what the ledger will say of them."""
+    """The tasks of the next import request, gathered while the one before is sent (on ``sender``, one
+    thread: one request in flight at a time, its tasks in the ledger before the next goes out)."""
 
+    sender: ThreadPoolExecutor
     studio: Studio
     ledger: Ledger
     summary: PushSummary
@@ -381,10 +391,7 @@ class _Batch:
     tasks: list[bytes] = field(default_factory=list)
     articles: list[tuple[str, str]] = field(default_factory=list)
     size: int = 1  # the brackets and commas of the JSON array
-
-    @property
-    def count(self) -> int:
-        return len(self.tasks)
+    in_flight: Future[None] | None = None
 
     def add(self, raw: bytes, article_id: str, sha256: str) -> None:
         self.tasks.append(raw)
@@ -392,15 +399,26 @@ class _Batch:
         self.size += len(raw) + 1
 
     def send(self) -> None:
-        ids = self.studio.import_tasks(self.summary.project_id, b"[" + b",".join(self.tasks) + b"]")
-        if ids is not None and len(ids) == len(self.articles):  # the server's ids, in the order sent
-            self.ledger.append([(task, *article) for task, article in zip(ids, self.articles, strict=True)])
+        """Hand the tasks gathered to the sender, once the request before is answered."""
+        self.wait()
+        self.in_flight = self.sender.submit(self._import, self.tasks, self.articles)
+        self.tasks, self.articles, self.size = [], [], 1
+
+    def wait(self) -> None:
+        """Wait for the request in flight; its error, if any, is raised here."""
+        if self.in_flight is not None:
+            in_flight, self.in_flight = self.in_flight, None
+            in_flight.result()
+
+    def _import(self, tasks: list[bytes], articles: list[tuple[str, str]]) -> None:
+        ids = self.studio.import_tasks(self.summary.project_id, b"[" + b",".join(tasks) + b"]")
+        if ids is not None and len(ids) == len(articles):  # the server's ids, in the order sent
+            self.ledger.append([(task, *article) for task, article in zip(ids, articles, strict=True)])
         # else the ledger stays behind, which the next push's check catches
-        self.summary.pushed += self.count
+        self.summary.pushed += len(tasks)
         self.summary.batches += 1
         if self.progress:
-            self.progress(self.count)
-        self.tasks, self.articles, self.size = [], [], 1
+            self.progress(len(tasks))
 
 
 # -- the project's settings: overlap and instructions ---------------------------------------------------
@@ -418,10 +436,11 @@ def overlap_request(annotators_per_task: int | None, overlap_share: int | None) 
 
 def apply_settings(
     studio: Studio, project: Any, wanted: dict[str, int], instructions: str
-) -> tuple[dict[str, dict[str, Any]], bool]:
+) -> tuple[dict[str, dict[str, Any]], bool, Any]:
     """Set the overlap asked for and the schema's guidelines as instructions, where they differ.
 
-    Returns what changed ({our name: {old, new}}) and whether the instructions were replaced.
+    Returns what changed ({our name: {old, new}}), whether the instructions were replaced, and the
+    project as the server now has it.
     """
     update: dict[str, Any] = {}
     changed: dict[str, dict[str, Any]] = {}
@@ -434,8 +453,8 @@ def apply_settings(
     if instructions_differ:
         update.update(expert_instruction=instructions, show_instruction=True)
     if update:
-        studio.update_project(project.id, **update)
-    return changed, instructions_differ
+        project = studio.update_project(project.id, **update)
+    return changed, instructions_differ, project
 
 
 # -- rounds -------------------------------------------------------------------------------------------
