@@ -248,7 +248,7 @@ def schema_check(workspace: WorkspaceOption = Path(".")) -> None:
     from annotate.schema import load_schema
 
     ws = open_workspace(workspace)
-    schema = load_schema(ws.schema_path, recheck_config=True)
+    schema = load_schema(ws.schema_path, check_config="again")
     controls = f"; controls {', '.join(c.name for c in schema.controls)}" if schema.controls else ""
     typer.echo(f"{ws.relative(ws.schema_path)}: {schema.id}, labels {', '.join(schema.label_names)}{controls}: valid.")
     _warn_placeholders(ws.relative(ws.schema_path), schema_stage.definition_placeholders(schema))
@@ -689,7 +689,12 @@ def push_command(
     workspace: WorkspaceOption = Path("."),
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
-    batch_size: Annotated[int, typer.Option(min=1, help="Tasks per import request.")] = defaults.PUSH_BATCH_SIZE,
+    batch_bytes: Annotated[
+        int, typer.Option(min=1, help="Bytes of task JSON per import request at most (a bigger task goes alone).")
+    ] = defaults.PUSH_BATCH_BYTES,
+    batch_size: Annotated[
+        int | None, typer.Option(min=1, help="Tasks per import request at most (default: as many as fit the bytes).")
+    ] = None,
     update_config: Annotated[
         bool, typer.Option("--update-config", help="Replace a project's labeling config that differs from the schema.")
     ] = False,
@@ -713,8 +718,10 @@ def push_command(
     """Push tasks/tasks.json (with pre-annotations) to a project; only articles not there yet.
 
     Creates the project with the schema's labeling config if it does not exist, sets its overlap and
-    its instructions (the schema's guidelines) and says what it changed. Safe to re-run: a push that
-    was interrupted is finished, nothing is imported twice; a round pushed again adds nothing.
+    its instructions (the schema's guidelines) and says what it changed. What was sent is kept in
+    tasks/pushed/ and checked against the project's task count, so a push with nothing new lists no
+    tasks. Safe to re-run: a push that was interrupted is finished, nothing is imported twice; a round
+    pushed again adds nothing.
 
     Example:
 
@@ -742,6 +749,7 @@ def push_command(
             round_name=round_name,
             sample=sample,
             seed=seed,
+            batch_bytes=batch_bytes,
         )
     for article in summary.changed_since_push:
         typer.echo(f"changed: article {article} was pushed with another text; not pushed again", err=True)

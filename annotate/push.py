@@ -1,10 +1,18 @@
-"""Tasks -> a Label Studio project, idempotent and resumable.
+"""Tasks -> a Label Studio project, idempotent and resumable, at the server's pace.
 
 Label Studio ignores task ids on import, so importing a task twice makes two tasks. Push therefore
-first lists what the project holds (by ``data.article_id``) and imports only the articles missing
-there, in batches; each batch is one request that the server commits whole or not at all. A push
-killed at any point (our process or the server) is finished by running it again: no duplicates, no
-gaps. An article pushed before whose text has changed since is reported, not pushed a second time.
+keeps a ledger per project (``Workspace.push_ledger_path``): the task id the server gave each article
+it sent, with the article's sha256. Before sending it checks the ledger against the server as cheaply
+as the server allows (``reconcile``): the project's task count; when that disagrees, the tasks after
+the newest in the ledger (a push killed after the server took a batch and before the ledger said so),
+then the ids alone (tasks deleted); only when ids the ledger does not know remain, every task's
+``data.article_id``. Then it imports only the articles missing there, in requests of at most
+``batch_bytes`` bytes of JSON: the task file's lines as they are, not parsed and encoded again. Each
+request is committed whole or not at all by the server, and its tasks are added to the ledger (append,
+fsync) only once the server has answered with their ids, so a push killed at any point (our process or
+the server) leaves a ledger that is true or behind, never ahead, and the next push finishes the job:
+no duplicates, no gaps. An article pushed before whose text has changed since is reported, not pushed
+a second time.
 
 Push also sets what the project enforces: how many annotators a task gets and for what share of the
 tasks (Label Studio's ``maximum_annotations`` and ``overlap_cohort_percentage``), and the guidelines
@@ -16,23 +24,30 @@ goes out: pushing the round again sends only what of that sample is missing.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 
 import ijson
-import numpy as np
+import orjson
 
 from annotate import defaults
 from annotate.errors import AnnotateError, Messages
 from annotate.labelconfig import interface_differences
 from annotate.schema import Schema, guidelines_html, load_schema
-from annotate.studio import Studio
+from annotate.studio import ApiError, Studio
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
-DEFAULT_BATCH_SIZE = defaults.PUSH_BATCH_SIZE
+DEFAULT_BATCH_SIZE = defaults.PUSH_BATCH_SIZE  # tasks per request of `adjudicate push`
+DEFAULT_BATCH_BYTES = defaults.PUSH_BATCH_BYTES
+LEDGER_FORMAT = "annotate-push-ledger/1"
 DEFAULT_SEED = 0
 # Our names for Label Studio's project fields, in the order reports show them.
 OVERLAP_FIELDS = {"annotators_per_task": "maximum_annotations", "overlap_share": "overlap_cohort_percentage"}
@@ -50,6 +65,8 @@ class PushSummary:
     already_there: int = 0
     changed_since_push: list[str] = field(default_factory=list)  # article ids
     batches: int = 0
+    # how the ledger was checked against the server: "new project", "count", "newer tasks", "ids", "full listing"
+    checked: str = ""
     outside_round: int = 0  # tasks of the file left out because they are not in the round pushed
     # what the project enforces, read back from the server after the push
     overlap: dict[str, int] = field(default_factory=dict)  # annotators_per_task, overlap_share (percent)
@@ -72,53 +89,218 @@ def config_differences(project_config: str, schema: Schema) -> list[str]:
         return [f"the project's config is not well-formed XML ({exc})"]
 
 
-def ensure_project(studio: Studio, title: str, schema: Schema, update_config: bool = False) -> tuple[Any, bool, bool]:
-    """Find the project or create it with the schema's config. Returns (project, created, updated)."""
+def ensure_project(
+    studio: Studio, title: str, schema: Schema, update_config: bool = False, schema_path: Path | None = None
+) -> tuple[Any, bool, bool]:
+    """Find the project or create it with the schema's config. Returns (project, created, updated).
+
+    With ``schema_path``, the schema was loaded without the SDK's check of its config
+    (``load_schema(check_config="no")``): the server checks the config it is sent, and its refusal is
+    told as a mistake of that schema file.
+    """
     project = studio.find_project(title)
     config = schema.label_config()
     if project is None:
-        return studio.client.projects.create(title=title, label_config=config), True, False
+        with _config_refused(schema_path):
+            return studio.create_project(title=title, label_config=config), True, False
     differences = config_differences(project.label_config or "", schema)
     if not differences:
         return project, False, False
     if not update_config:
         raise AnnotateError(Messages.PROJECT_CONFIG_DIFFERS, title=title, differences="; ".join(differences))
-    return studio.client.projects.update(project.id, label_config=config), False, True
+    with _config_refused(schema_path):
+        return studio.update_project(project.id, label_config=config), False, True
+
+
+@contextlib.contextmanager
+def _config_refused(schema_path: Path | None) -> Iterator[None]:
+    try:
+        yield
+    except ApiError as exc:
+        errors = exc.body.get("validation_errors") or exc.body if isinstance(exc.body, dict) else None
+        said = errors.get("label_config") if isinstance(errors, dict) else None
+        if schema_path is None or exc.status_code != 400 or not said:
+            raise
+        problem = " ".join(map(str, said)) if isinstance(said, list) else str(said)
+        raise AnnotateError(Messages.SCHEMA_LABEL_CONFIG, path=schema_path, problem=problem) from None
 
 
 def pushed_articles(studio: Studio, project_id: int) -> dict[str, str]:
-    """article_id -> sha256 of every task in the project that this tool pushed."""
+    """article_id -> sha256 of every task in the project that this tool pushed (lists every task)."""
     found: dict[str, str] = {}
-    for task in studio.tasks(project_id, include="id,data"):
-        data = task.data or {}
+    for task in studio.task_dicts(project_id, include="id,data"):
+        data = task.get("data") or {}
         if "article_id" in data:
             found[str(data["article_id"])] = str(data.get("sha256", ""))
     return found
 
 
-def read_tasks(workspace: Workspace) -> Iterator[dict[str, Any]]:
-    """Stream the task file ``annotate tasks build`` wrote."""
+def read_tasks(workspace: Workspace) -> Iterator[tuple[dict[str, Any], bytes]]:
+    """Stream the task file ``annotate tasks build`` wrote: each task, and its JSON as bytes.
+
+    The file ``tasks build`` writes holds one task per line; those lines are the bytes sent, as they
+    are. A file laid out otherwise (edited by hand, say) is read with ``ijson`` from where the lines
+    stopped being tasks, and its tasks encoded again.
+    """
     if not workspace.tasks_path.exists():
         raise AnnotateError(Messages.TASKS_MISSING, path=workspace.relative(workspace.tasks_path))
     shown = workspace.relative(workspace.tasks_path)
     with workspace.tasks_path.open("rb") as stream:
-        number = 0
+        done = 0
+        if stream.readline().strip() == b"[":
+            for line in stream:
+                line = line.strip()
+                if line == b"]":
+                    return
+                task = _task_line(line.removesuffix(b","))
+                if task is None:
+                    break
+                done += 1
+                yield task, line.removesuffix(b",")
+        stream.seek(0)
+        number = done
         try:
-            for number, task in enumerate(ijson.items(stream, "item", use_float=True), start=1):
-                data = task.get("data") if isinstance(task, dict) else None
-                if not isinstance(data, dict) or not {"article_id", "sha256"} <= data.keys():
+            tasks = ijson.items(stream, "item", use_float=True)
+            for number, task in enumerate(itertools.islice(tasks, done, None), start=done + 1):
+                if not _is_task(task):
                     raise AnnotateError(Messages.TASKS_BAD_TASK, path=shown, number=number)
-                yield task
+                yield task, orjson.dumps(task)
         except ijson.JSONError as exc:
             problem = str(exc).splitlines()[0]
             raise AnnotateError(Messages.TASKS_DAMAGED, path=shown, number=number + 1, problem=problem) from None
+
+
+def _task_line(line: bytes) -> dict[str, Any] | None:
+    """The task on this line, or None when the line is not one whole task."""
+    try:
+        task = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return task if _is_task(task) else None
+
+
+def _is_task(task: Any) -> bool:
+    data = task.get("data") if isinstance(task, dict) else None
+    return isinstance(data, dict) and {"article_id", "sha256"} <= data.keys()
+
+
+# -- the ledger: what was pushed to the project ---------------------------------------------------------
+
+
+@dataclass
+class Ledger:
+    """task id -> (article id, sha256) of one project on one server, kept in ``tasks/pushed/``.
+
+    The file's first line says whose it is: ``{"format", "server", "project_id", "project"}``; a ledger
+    of another server or another project (one deleted and made again under the title) is not read.
+    Then one line per task: ``{"task": int, "article_id": str | null, "sha256": str | null}``, null for
+    a task push found in the project and did not send (someone else's), so that counts still agree.
+    """
+
+    path: Path
+    header: dict[str, Any]
+    tasks: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
+    usable: bool = False  # read from the file, which is the server's and project's and whole
+    _out: IO[bytes] | None = None
+
+    @classmethod
+    def read(cls, path: Path, server: str, project_id: int, project: str) -> Ledger:
+        header = {"format": LEDGER_FORMAT, "server": server, "project_id": project_id, "project": project}
+        ledger = cls(path, header)
+        with contextlib.suppress(FileNotFoundError):
+            # A last line without its newline was being written when a push was killed: not part of the ledger.
+            lines = path.read_bytes().split(b"\n")[:-1]
+            try:
+                first = orjson.loads(lines[0]) if lines else {}
+                if {key: first.get(key) for key in ("format", "server", "project_id")} != {
+                    key: header[key] for key in ("format", "server", "project_id")
+                }:
+                    return ledger
+                for line in lines[1:]:
+                    record = orjson.loads(line)
+                    ledger.tasks[int(record["task"])] = (record.get("article_id"), record.get("sha256"))
+            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError):
+                ledger.tasks.clear()
+                return ledger  # damaged: rebuilt from the server
+            ledger.usable = True
+        return ledger
+
+    def articles(self) -> dict[str, str]:
+        """article id -> sha256 of the tasks in the project this tool pushed."""
+        return {article: sha or "" for article, sha in self.tasks.values() if article is not None}
+
+    def learn(self, tasks: Iterator[dict[str, Any]]) -> None:
+        """Add tasks listed from the server (id and data) that the ledger lacks."""
+        for task in tasks:
+            data = task.get("data") or {}
+            article = data.get("article_id")
+            self.tasks[int(task["id"])] = (
+                None if article is None else str(article),
+                None if article is None else str(data.get("sha256", "")),
+            )
+
+    def write(self) -> None:
+        """The whole ledger, written anew (atomically), then kept open for appending."""
+        self.close()
+        with atomic_write(self.path, "wb") as out:
+            out.write(orjson.dumps(self.header) + b"\n")
+            out.writelines(_ledger_line(task, *entry) for task, entry in self.tasks.items())
+        self._out = self.path.open("ab")
+
+    def append(self, entries: list[tuple[int, str, str]]) -> None:
+        """Tasks the server has just created, on disk (fsync) before the next request goes out."""
+        assert self._out is not None, "write() opens the ledger"
+        self._out.writelines(_ledger_line(*entry) for entry in entries)
+        self._out.flush()
+        os.fsync(self._out.fileno())
+        self.tasks.update((task, (article, sha)) for task, article, sha in entries)
+
+    def close(self) -> None:
+        if self._out is not None:
+            self._out.close()
+            self._out = None
+
+
+def _ledger_line(task: int, article: str | None, sha: str | None) -> bytes:
+    return orjson.dumps({"task": task, "article_id": article, "sha256": sha}) + b"\n"
+
+
+def reconcile(studio: Studio, project: Any, ledger: Ledger, created: bool) -> str:
+    """Make ``ledger.tasks`` what the project holds, reading no more from the server than needed.
+
+    Returns how: ``new project``, ``count`` (the task count agrees with the ledger, which is trusted),
+    ``newer tasks`` (the tasks after the ledger's newest were added to it), ``ids`` (tasks deleted from
+    the project were dropped from it), ``full listing`` (every task's data was read).
+    """
+    if created:
+        ledger.tasks.clear()
+        return "new project"
+    count = project.task_number
+    if count is None:
+        count = studio.get_project(project.id).task_number
+    if ledger.usable:
+        if count == len(ledger.tasks):
+            return "count"
+        newest = max(ledger.tasks, default=0)
+        after = {"filter": "filter:tasks:id", "operator": "greater", "type": "Number", "value": newest}
+        ledger.learn(studio.task_dicts(project.id, "id,data", [after]))
+        if count == len(ledger.tasks):
+            return "newer tasks"
+        ids = {int(task["id"]) for task in studio.task_dicts(project.id, "id")}
+        for gone in set(ledger.tasks) - ids:
+            del ledger.tasks[gone]
+        if ids == set(ledger.tasks):
+            return "ids"
+    ledger.tasks.clear()
+    ledger.learn(studio.task_dicts(project.id, "id,data"))
+    return "full listing"
 
 
 def push(
     workspace: Workspace,
     studio: Studio,
     project: str,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
     update_config: bool = False,
     progress: Callable[[int], None] | None = None,
     annotators_per_task: int | None = None,
@@ -126,51 +308,117 @@ def push(
     round_name: str | None = None,
     sample: int | None = None,
     seed: int | None = None,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
 ) -> PushSummary:
     """Push the workspace's tasks (with their predictions) to ``project``; only what is missing.
 
-    ``annotators_per_task`` and ``overlap_share`` (percent) set the project's overlap; None leaves a
-    setting as the project has it. With ``round_name``, only that round's sample is pushed (drawn
-    here with ``sample`` and ``seed`` if the round is new). ``progress(advance)`` hears of tasks handled.
+    Each import request carries at most ``batch_bytes`` bytes of tasks (a task bigger than that goes
+    alone) and, with ``batch_size``, at most that many tasks. ``annotators_per_task`` and
+    ``overlap_share`` (percent) set the project's overlap; None leaves a setting as the project has it.
+    With ``round_name``, only that round's sample is pushed (drawn here with ``sample`` and ``seed`` if
+    the round is new). ``progress(advance)`` hears of tasks handled.
     """
     wanted = overlap_request(annotators_per_task, overlap_share)
     check_round_request(round_name, sample, seed)
-    schema = load_schema(workspace.schema_path)
-    found, created, updated = ensure_project(studio, project, schema, update_config)
+    if batch_bytes < 1 or (batch_size is not None and batch_size < 1):
+        raise ValueError("batch_bytes and batch_size must be at least 1")
+    schema = load_schema(workspace.schema_path, check_config="no")  # the server checks what it is sent
+    found, created, updated = ensure_project(studio, project, schema, update_config, workspace.schema_path)
     summary = PushSummary(project, found.id, studio.project_url(found.id), created, updated)
-    summary.changed, summary.instructions_updated = apply_settings(studio, found, wanted, guidelines_html(schema))
-    there = {} if created else pushed_articles(studio, found.id)
-    in_round: set[str] | None = None
-    if round_name is not None:
-        record, new = ensure_round(workspace, project, round_name, sample, seed, there)
-        in_round = set(record["articles"])
-        summary.round = {"name": round_name, "seed": record["seed"], "sample": record["sample"], "new": new}
-    batch: list[dict[str, Any]] = []
-    for task in read_tasks(workspace):
-        summary.tasks_read += 1
-        data = task["data"]
-        if in_round is not None:
-            if data["article_id"] not in in_round:
-                summary.outside_round += 1
-                continue
-            data["round"] = round_name
-        pushed_sha = there.get(data["article_id"])
-        if pushed_sha is None:
-            batch.append(task)
-        elif pushed_sha == data["sha256"]:
-            summary.already_there += 1
-        else:
-            summary.changed_since_push.append(data["article_id"])
-        if len(batch) >= batch_size:
-            _import(studio, summary, batch, progress)
-        elif progress and pushed_sha is not None:
-            progress(1)
-    if batch:
-        _import(studio, summary, batch, progress)
-    enforced = studio.client.projects.get(found.id)  # what the server keeps, not what was asked
+    # what the server keeps, not what was asked: its answer to the update, or the project as found
+    summary.changed, summary.instructions_updated, enforced = apply_settings(
+        studio, found, wanted, guidelines_html(schema)
+    )
+    ledger = Ledger.read(workspace.push_ledger_path(project), studio.url, found.id, project)
+    summary.checked = reconcile(studio, found, ledger, created)
+    ledger.write()
+    try:
+        there = ledger.articles()
+        in_round: set[str] | None = None
+        if round_name is not None:
+            record, new = ensure_round(workspace, project, round_name, sample, seed, there)
+            in_round = set(record["articles"])
+            summary.round = {"name": round_name, "seed": record["seed"], "sample": record["sample"], "new": new}
+        batch = _Batch(ThreadPoolExecutor(max_workers=1), studio, ledger, summary, progress)
+        try:
+            for task, raw in read_tasks(workspace):
+                summary.tasks_read += 1
+                data = task["data"]
+                if in_round is not None:
+                    if data["article_id"] not in in_round:
+                        summary.outside_round += 1
+                        continue
+                    data["round"] = round_name
+                    raw = orjson.dumps(task)
+                pushed_sha = there.get(data["article_id"])
+                if pushed_sha is None:
+                    if batch.tasks and (
+                        batch.size + len(raw) + 1 > batch_bytes
+                        or (batch_size is not None and len(batch.tasks) >= batch_size)
+                    ):
+                        batch.send()
+                    batch.add(raw, data["article_id"], data["sha256"])
+                    there[data["article_id"]] = data["sha256"]
+                    continue
+                if pushed_sha == data["sha256"]:
+                    summary.already_there += 1
+                else:
+                    summary.changed_since_push.append(data["article_id"])
+                if progress:
+                    progress(1)
+            if batch.tasks:
+                batch.send()
+            batch.wait()
+        finally:
+            batch.sender.shutdown(wait=True)  # the request in flight is answered, and its tasks in the ledger
+    finally:
+        ledger.close()
     summary.overlap = {ours: getattr(enforced, theirs) for ours, theirs in OVERLAP_FIELDS.items()}
     summary.instructions_shown = bool(enforced.show_instruction and enforced.expert_instruction)
     return summary
+
+
+@dataclass
+class _Batch:
+    """The tasks of the next import request, gathered while the one before is sent (on ``sender``, one
+    thread: one request in flight at a time, its tasks in the ledger before the next goes out)."""
+
+    sender: ThreadPoolExecutor
+    studio: Studio
+    ledger: Ledger
+    summary: PushSummary
+    progress: Callable[[int], None] | None
+    tasks: list[bytes] = field(default_factory=list)
+    articles: list[tuple[str, str]] = field(default_factory=list)
+    size: int = 1  # the brackets and commas of the JSON array
+    in_flight: Future[None] | None = None
+
+    def add(self, raw: bytes, article_id: str, sha256: str) -> None:
+        self.tasks.append(raw)
+        self.articles.append((article_id, sha256))
+        self.size += len(raw) + 1
+
+    def send(self) -> None:
+        """Hand the tasks gathered to the sender, once the request before is answered."""
+        self.wait()
+        self.in_flight = self.sender.submit(self._import, self.tasks, self.articles)
+        self.tasks, self.articles, self.size = [], [], 1
+
+    def wait(self) -> None:
+        """Wait for the request in flight; its error, if any, is raised here."""
+        if self.in_flight is not None:
+            in_flight, self.in_flight = self.in_flight, None
+            in_flight.result()
+
+    def _import(self, tasks: list[bytes], articles: list[tuple[str, str]]) -> None:
+        ids = self.studio.import_tasks(self.summary.project_id, b"[" + b",".join(tasks) + b"]")
+        if ids is not None and len(ids) == len(articles):  # the server's ids, in the order sent
+            self.ledger.append([(task, *article) for task, article in zip(ids, articles, strict=True)])
+        # else the ledger stays behind, which the next push's check catches
+        self.summary.pushed += len(tasks)
+        self.summary.batches += 1
+        if self.progress:
+            self.progress(len(tasks))
 
 
 # -- the project's settings: overlap and instructions ---------------------------------------------------
@@ -188,10 +436,11 @@ def overlap_request(annotators_per_task: int | None, overlap_share: int | None) 
 
 def apply_settings(
     studio: Studio, project: Any, wanted: dict[str, int], instructions: str
-) -> tuple[dict[str, dict[str, Any]], bool]:
+) -> tuple[dict[str, dict[str, Any]], bool, Any]:
     """Set the overlap asked for and the schema's guidelines as instructions, where they differ.
 
-    Returns what changed ({our name: {old, new}}) and whether the instructions were replaced.
+    Returns what changed ({our name: {old, new}}), whether the instructions were replaced, and the
+    project as the server now has it.
     """
     update: dict[str, Any] = {}
     changed: dict[str, dict[str, Any]] = {}
@@ -204,8 +453,8 @@ def apply_settings(
     if instructions_differ:
         update.update(expert_instruction=instructions, show_instruction=True)
     if update:
-        studio.client.projects.update(project.id, **update)
-    return changed, instructions_differ
+        project = studio.update_project(project.id, **update)
+    return changed, instructions_differ, project
 
 
 # -- rounds -------------------------------------------------------------------------------------------
@@ -229,7 +478,7 @@ def ensure_round(
     """The round's record: the recorded one (its sample and seed must match any given), or a new
     sample drawn from the task file's articles not in the project, recorded before anything is
     pushed. Returns (record, new)."""
-    task_ids = [task["data"]["article_id"] for task in read_tasks(workspace)]
+    task_ids = [task["data"]["article_id"] for task, _raw in read_tasks(workspace)]
     recorded = list(workspace.read_rounds())
     mine = next((r for r in recorded if r["project"] == project and r["round"] == name), None)
     if mine is not None:
@@ -318,6 +567,8 @@ def stratified_sample(strata: dict[str, list[str]], size: int, seed: int) -> lis
     left = size - sum(counts.values())
     for name in sorted(names, key=lambda n: (-remainders[n], -len(strata[n]), n))[:left]:
         counts[name] += 1
+    import numpy as np  # only rounds draw: not loaded by every push
+
     generator = np.random.default_rng(seed)
     drawn: list[str] = []
     for name in names:
@@ -325,17 +576,3 @@ def stratified_sample(strata: dict[str, list[str]], size: int, seed: int) -> lis
         picks = generator.choice(len(items), size=counts[name], replace=False)
         drawn += [items[int(index)] for index in picks]
     return drawn
-
-
-def _import(
-    studio: Studio,
-    summary: PushSummary,
-    batch: list[dict[str, Any]],
-    progress: Callable[[int], None] | None,
-) -> None:
-    studio.client.projects.import_tasks(summary.project_id, request=batch)
-    summary.pushed += len(batch)
-    summary.batches += 1
-    if progress:
-        progress(len(batch))
-    batch.clear()

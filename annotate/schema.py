@@ -216,11 +216,12 @@ def _validated_marker(config: str) -> Path | None:
     return Path(root, "valid-label-configs", f"sdk-{sdk}", digest)
 
 
-def load_schema(path: Path | str, recheck_config: bool = False) -> Schema:
+def load_schema(path: Path | str, check_config: str = "cached") -> Schema:
     """Read and check a schema file; any mistake raises ``AnnotateError`` naming file and field.
 
-    The derived labeling config is checked by the SDK (``check_label_config``: remembered once valid;
-    ``recheck_config`` checks it again regardless, as ``annotate schema check`` does)."""
+    ``check_config`` says how the derived labeling config is checked by the SDK: ``"cached"``, once per
+    config text (``check_label_config``); ``"again"``, every time (``annotate schema check``); ``"no"``,
+    not here, by whoever sends it (push: the server checks the config it is sent)."""
     path = Path(path)
     raw = read_yaml(path)
     if not isinstance(raw, dict):
@@ -254,10 +255,11 @@ def load_schema(path: Path | str, recheck_config: bool = False) -> Schema:
         text_attributes=text_attributes,
         span_attributes=span_attributes,
     )
-    try:
-        check_label_config(schema.label_config(), use_cache=not recheck_config)
-    except Exception as exc:  # the SDK and the XML parser raise their own error types
-        raise AnnotateError(Messages.SCHEMA_LABEL_CONFIG, path=path, problem=str(exc)) from None
+    if check_config != "no":
+        try:
+            check_label_config(schema.label_config(), use_cache=check_config != "again")
+        except Exception as exc:  # the SDK and the XML parser raise their own error types
+            raise AnnotateError(Messages.SCHEMA_LABEL_CONFIG, path=path, problem=str(exc)) from None
     return schema
 
 

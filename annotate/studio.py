@@ -4,11 +4,15 @@
 ``.studio/``, bound to 127.0.0.1, with a generated admin password and API token kept in
 ``.studio/credentials.json`` (mode 0600; the only file that ever holds the token). ``connect``
 reaches a server: ``--url``/``LABEL_STUDIO_URL`` and ``--api-key``/``LABEL_STUDIO_API_KEY``, else the
-local one. Projects are found by title; the SDK does the talking.
+local one. Projects are found by title. The SDK's client is made when first used: push talks to the
+server through ``Studio.request`` (httpx and orjson), so it loads neither the SDK's models nor its
+encoder, and sends the task file's bytes as they are.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import dataclasses
 import importlib.util
@@ -22,17 +26,22 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from label_studio_sdk import LabelStudio
-from label_studio_sdk.core.api_error import ApiError
+import orjson
+from label_studio_sdk.core.api_error import ApiError  # light: the package imports its clients lazily
 
 from annotate import defaults
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.workspace import Workspace, atomic_write
+
+if TYPE_CHECKING:
+    from label_studio_sdk import LabelStudio
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -41,6 +50,7 @@ START_TIMEOUT = 240.0  # a fresh data dir runs Label Studio's migrations first: 
 URL_ENV = defaults.LABEL_STUDIO_URL_ENV
 API_KEY_ENV = defaults.LABEL_STUDIO_API_KEY_ENV
 PAGE_SIZE = 1000
+TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -310,16 +320,95 @@ def describe_api_error(exc: ApiError) -> str:
 # -- connecting ----------------------------------------------------------------------------------------
 
 
+class Record(SimpleNamespace):
+    """A JSON object from the API read by attribute, as the SDK's models are; a field it lacks is None."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return None
+
+
+def _jwt_claims(token: str) -> dict[str, Any] | None:
+    """The claims of a JWT (unverified: only to tell a personal access token from a legacy one)."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        claims = orjson.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError, orjson.JSONDecodeError):
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+class _KeyAuth(httpx.Auth):
+    """A legacy token as ``Token``; a personal access token (a JWT refresh token) exchanged for an access
+    token, sent as ``Bearer`` and exchanged again when the server says it expired."""
+
+    def __init__(self, url: str, api_key: str):
+        self.url = url
+        self.api_key = api_key
+        self.refresh = (_jwt_claims(api_key) or {}).get("token_type") == "refresh"
+        self.access: str | None = None
+
+    def auth_flow(self, request: httpx.Request) -> Iterator[httpx.Request]:
+        if not self.refresh:
+            request.headers["Authorization"] = f"Token {self.api_key}"
+            yield request
+            return
+        if self.access is None:
+            self.access = yield from self._exchange()
+        request.headers["Authorization"] = f"Bearer {self.access}"
+        response = yield request
+        if response.status_code == 401:
+            self.access = yield from self._exchange()
+            request.headers["Authorization"] = f"Bearer {self.access}"
+            yield request
+
+    def _exchange(self) -> Iterator[httpx.Request]:
+        response = yield httpx.Request("POST", f"{self.url}/api/token/refresh/", json={"refresh": self.api_key})
+        if response.status_code != 200:
+            return ""  # the request that follows is refused: the key is
+        response.read()
+        return str(response.json().get("access", ""))
+
+
 @dataclass
 class Studio:
-    """A connection to one Label Studio server."""
+    """A connection to one Label Studio server: ``request`` for plain calls, ``client`` (the SDK) for the rest."""
 
     url: str
-    client: LabelStudio
+    api_key: str = field(repr=False)
+    http: httpx.Client = field(repr=False)
+
+    @cached_property
+    def client(self) -> LabelStudio:
+        """The SDK's client, made when first used (importing it loads its every model: about a second)."""
+        from label_studio_sdk import LabelStudio
+
+        return LabelStudio(base_url=self.url, api_key=self.api_key, timeout=TIMEOUT)
+
+    def request(self, method: str, path: str, *, content: bytes | None = None, **kwargs: Any) -> Any:
+        """One API call; the JSON answer parsed. A refusal is the SDK's ``ApiError``, as the SDK raises it."""
+        headers = {"Content-Type": "application/json"} if content is not None else None
+        response = self.http.request(method, f"{self.url}{path}", content=content, headers=headers, **kwargs)
+        if response.is_error:
+            try:
+                body: Any = orjson.loads(response.content)
+            except orjson.JSONDecodeError:
+                body = response.text
+            raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=body)
+        return orjson.loads(response.content) if response.content else None
 
     def find_project(self, title: str) -> Any | None:
         """The project with this title, None if there is none; two with the title are refused."""
-        found = [project for project in self.client.projects.list(title=title) if project.title == title]
+        found, page = [], 1
+        while True:
+            answer = self.request("GET", "/api/projects", params={"title": title, "page": page, "page_size": 100})
+            found += [Record(**project) for project in answer["results"] if project["title"] == title]
+            if not answer.get("next"):
+                break
+            page += 1
         if len(found) > 1:
             ids = ", ".join(str(project.id) for project in found)
             raise AnnotateError(Messages.PROJECT_AMBIGUOUS, title=title, url=self.url, ids=ids)
@@ -331,12 +420,46 @@ class Studio:
             raise AnnotateError(Messages.PROJECT_MISSING, title=title, url=self.url)
         return project
 
+    def get_project(self, project_id: int) -> Any:
+        return Record(**self.request("GET", f"/api/projects/{project_id}"))
+
+    def create_project(self, **fields: Any) -> Any:
+        return Record(**self.request("POST", "/api/projects", content=orjson.dumps(fields)))
+
+    def update_project(self, project_id: int, **fields: Any) -> Any:
+        return Record(**self.request("PATCH", f"/api/projects/{project_id}", content=orjson.dumps(fields)))
+
     def project_url(self, project_id: int) -> str:
         return f"{self.url}/projects/{project_id}/data"
 
     def tasks(self, project_id: int, include: str = "id,data") -> Iterator[Any]:
         """Every task of the project with only the ``include`` fields, paged by the SDK."""
         return iter(self.client.tasks.list(project=project_id, include=include, page_size=PAGE_SIZE))
+
+    def task_dicts(self, project_id: int, include: str = "id", filters: list[dict[str, Any]] | None = None
+                   ) -> Iterator[dict[str, Any]]:  # fmt: skip
+        """The project's tasks as plain dicts with only the ``include`` fields, in id order; ``filters``
+        are data-manager filter items (``{"filter": "filter:tasks:id", "operator": "greater", ...}``)."""
+        params: dict[str, Any] = {"project": project_id, "include": include, "page_size": PAGE_SIZE}
+        if filters:
+            params["query"] = orjson.dumps({"filters": {"conjunction": "and", "items": filters}}).decode()
+        seen, page = 0, 1
+        while True:
+            answer = self.request("GET", "/api/tasks", params={**params, "page": page})
+            tasks = answer.get("tasks") or []
+            yield from tasks
+            seen += len(tasks)
+            if not tasks or seen >= int(answer.get("total") or 0):
+                return
+            page += 1
+
+    def import_tasks(self, project_id: int, body: bytes) -> list[int] | None:
+        """Import a JSON array of tasks, sent as these bytes; the new tasks' ids in the array's order
+        (None from a server that imports in the background and does not say them)."""
+        answer = self.request("POST", f"/api/projects/{project_id}/import", content=body,
+                              params={"return_task_ids": "true"})  # fmt: skip
+        ids = answer.get("task_ids") if isinstance(answer, dict) else None
+        return [int(task_id) for task_id in ids] if isinstance(ids, list) else None
 
     def users_by_id(self) -> dict[int, str]:
         """User id -> e-mail, to give annotators stable pseudonyms (kept local, never published)."""
@@ -358,13 +481,13 @@ def connect(workspace: Workspace | None, url: str | None = None, api_key: str | 
     if not api_key:
         raise AnnotateError(Messages.STUDIO_NO_KEY, ExitCode.ENVIRONMENT, url=url)
     url = url.rstrip("/")
-    client = LabelStudio(base_url=url, api_key=api_key, timeout=120.0)
+    connection = Studio(url, api_key, httpx.Client(auth=_KeyAuth(url, api_key), timeout=TIMEOUT))
     try:
-        client.users.whoami()
+        connection.request("GET", "/api/current-user/whoami")
     except ApiError as exc:
         if exc.status_code in (401, 403):
             raise AnnotateError(Messages.STUDIO_KEY_REFUSED, ExitCode.ENVIRONMENT, url=url) from None
         raise AnnotateError(Messages.STUDIO_API_ERROR, ExitCode.ENVIRONMENT, url=url, status=exc.status_code) from None
-    except (httpx.HTTPError, OSError):
+    except (httpx.HTTPError, OSError, orjson.JSONDecodeError):
         raise AnnotateError(Messages.STUDIO_UNREACHABLE, ExitCode.ENVIRONMENT, url=url) from None
-    return Studio(url=url, client=client)
+    return connection

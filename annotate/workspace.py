@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -76,6 +77,17 @@ class Workspace:
     @property
     def tasks_path(self) -> Path:
         return self.root / "tasks" / "tasks.json"
+
+    @property
+    def push_ledgers_dir(self) -> Path:
+        """What ``annotate push`` sent: one ledger per project (see ``push_ledger_path``)."""
+        return self.root / "tasks" / "pushed"
+
+    def push_ledger_path(self, project: str) -> Path:
+        """The push ledger of the project titled ``project``: ``tasks/pushed/<slug>-<8 hex>.jsonl``, the hex
+        from the title's sha256 (two titles with one slug keep two ledgers). Its records: ``annotate.push``."""
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", project).strip("-").lower()[:60] or "project"
+        return self.push_ledgers_dir / f"{slug}-{hashlib.sha256(project.encode()).hexdigest()[:8]}.jsonl"
 
     @property
     def annotations_dir(self) -> Path:

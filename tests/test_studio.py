@@ -139,18 +139,125 @@ def test_push_refuses_a_project_with_other_labels_and_names_them(label_studio, p
     assert "weapon" in label_studio.studio.project(name).label_config
 
 
-def test_an_article_edited_on_the_server_is_reported_not_pushed_again(label_studio, pushed_workspace):
+def test_a_config_the_server_refuses_is_told_as_a_mistake_of_the_schema(
+    label_studio, pushed_workspace, cli, monkeypatch
+):
+    from annotate.schema import Schema
+
+    broken = (
+        '<View><Text name="text" value="$text"/>'
+        '<Labels name="label" toName="nowhere"><Label value="actor"/></Labels></View>'
+    )
+    monkeypatch.setattr(Schema, "label_config", lambda self: broken)
+    name = title()
+    result = cli("push", "--project", name, *label_studio.connection_args(), workspace=pushed_workspace)
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1
+    assert str(pushed_workspace.schema_path) in result.stderr and 'toName="nowhere" not found' in result.stderr
+    assert label_studio.studio.find_project(name) is None
+
+
+def test_an_article_whose_text_changed_since_it_was_pushed_is_reported_not_pushed_again(label_studio, pushed_workspace):
+    name = title()
+    connection = label_studio.studio
+    push(pushed_workspace, connection, name)
+    lines = pushed_workspace.tasks_path.read_bytes().split(b"\n")
+    task = json.loads(lines[1].rstrip(b","))
+    task["data"].update(text=task["data"]["text"] + " (edited)", sha256="0" * 64)
+    lines[1] = json.dumps(task).encode() + b","
+    pushed_workspace.tasks_path.write_bytes(b"\n".join(lines))
+    summary = push(pushed_workspace, connection, name)
+    assert summary.changed_since_push == [task["data"]["article_id"]]
+    assert (summary.pushed, summary.already_there, summary.checked) == (0, 35, "count")
+    assert len(server_tasks(label_studio, connection.project(name).id)) == 36
+
+
+# -- the ledger ---------------------------------------------------------------------------------------------
+
+
+def ledger_tasks(workspace, name: str) -> dict[int, str | None]:
+    """task id -> article id, as the push ledger of project ``name`` says."""
+    lines = workspace.push_ledger_path(name).read_text().splitlines()
+    return {record["task"]: record["article_id"] for record in map(json.loads, lines[1:])}
+
+
+def server_articles(live: LiveStudio, name: str) -> dict[str | None, int]:
+    """article id (None for a task this tool did not push) -> task id, as the server says."""
+    return {task.data.get("article_id"): task.id for task in server_tasks(live, live.studio.project(name).id)}
+
+
+def test_the_ledger_is_the_project_and_a_push_with_nothing_new_reads_only_its_count(
+    label_studio, pushed_workspace, cli
+):
+    name = title()
+    result = cli("push", "--project", name, "--json", "--batch-bytes", 20_000, *label_studio.connection_args(),
+                 workspace=pushed_workspace)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    # requests of at most 20,000 bytes, filled in order (a bigger task would go alone)
+    sizes = [len(line.rstrip(b",")) for line in pushed_workspace.tasks_path.read_bytes().splitlines()[1:-1]]
+    expected, size = 1, 1
+    for task_size in sizes:
+        if size > 1 and size + task_size + 1 > 20_000:
+            expected, size = expected + 1, 1
+        size += task_size + 1
+    assert report["batches"] == expected > 1 and report["pushed"] == 36 and report["checked"] == "new project"
+    header = json.loads(pushed_workspace.push_ledger_path(name).read_text().splitlines()[0])
+    project = label_studio.studio.project(name)
+    assert (header["server"], header["project_id"], header["project"]) == (label_studio.url, project.id, name)
+    on_server = server_articles(label_studio, name)
+    assert {article: task for task, article in ledger_tasks(pushed_workspace, name).items()} == on_server
+    again = push(pushed_workspace, label_studio.studio, name)
+    assert (again.pushed, again.already_there, again.checked) == (0, 36, "count")
+
+
+def test_tasks_deleted_and_added_by_someone_else_are_found_without_reading_every_task(label_studio, pushed_workspace):
     name = title()
     connection = label_studio.studio
     push(pushed_workspace, connection, name)
     project = connection.project(name)
-    edited = server_tasks(label_studio, project.id)[0]
-    data = dict(edited.data, text=edited.data["text"] + " (edited)", sha256="0" * 64)
-    label_studio.client.tasks.update(edited.id, data=data)
+    deleted = server_tasks(label_studio, project.id)[:2]
+    for task in deleted:
+        label_studio.client.tasks.delete(task.id)
+    label_studio.client.projects.import_tasks(project.id, request=[{"data": {"text": "Someone else's task."}}])
     summary = push(pushed_workspace, connection, name)
-    assert summary.changed_since_push == [edited.data["article_id"]]
-    assert (summary.pushed, summary.already_there) == (0, 35)
-    assert len(server_tasks(label_studio, project.id)) == 36
+    assert (summary.pushed, summary.already_there, summary.checked) == (2, 34, "ids")
+    articles = [task.data.get("article_id") for task in server_tasks(label_studio, project.id)]
+    assert len(articles) == 37 and len(set(articles)) == 37 and None in articles
+    assert {task.data["article_id"] for task in deleted} <= set(articles)
+    assert sorted(ledger_tasks(pushed_workspace, name)) == sorted(t.id for t in server_tasks(label_studio, project.id))
+    again = push(pushed_workspace, connection, name)
+    assert (again.pushed, again.already_there, again.checked) == (0, 36, "count")
+
+
+def test_a_ledger_of_another_server_or_torn_by_a_kill_is_not_trusted_beyond_what_holds(label_studio, pushed_workspace):
+    name = title()
+    connection = label_studio.studio
+    push(pushed_workspace, connection, name)
+    path = pushed_workspace.push_ledger_path(name)
+    path.write_bytes(path.read_bytes() + b'{"task": 99999, "article_id": "torn')  # a line a kill cut short
+    torn = push(pushed_workspace, connection, name)
+    assert (torn.pushed, torn.already_there, torn.checked) == (0, 36, "count")
+    assert path.read_bytes().endswith(b"}\n") and len(ledger_tasks(pushed_workspace, name)) == 36
+    lines = path.read_text().splitlines()
+    header = json.loads(lines[0])
+    path.write_text("\n".join([json.dumps({**header, "server": "http://elsewhere:8080"}), *lines[1:]]) + "\n")
+    elsewhere = push(pushed_workspace, connection, name)
+    assert (elsewhere.pushed, elsewhere.already_there, elsewhere.checked) == (0, 36, "full listing")
+    assert json.loads(path.read_text().splitlines()[0])["server"] == label_studio.url
+    assert len(server_tasks(label_studio, connection.project(name).id)) == 36
+
+
+def test_a_task_file_laid_out_by_hand_pushes_the_same_tasks(pushed_workspace):
+    from annotate.push import read_tasks
+
+    lines = [task for task, _raw in read_tasks(pushed_workspace)]
+    pushed_workspace.tasks_path.write_text(json.dumps(lines, indent=2), encoding="utf-8")
+    parsed = list(read_tasks(pushed_workspace))
+    assert [task for task, _raw in parsed] == lines and [json.loads(raw) for _task, raw in parsed] == lines
+    # one task per line until a task spans lines: read on from there
+    mixed = b"[\n" + json.dumps(lines[0]).encode() + b",\n" + json.dumps(lines[1:], indent=1)[1:].encode()
+    pushed_workspace.tasks_path.write_bytes(mixed)
+    assert [task for task, _raw in read_tasks(pushed_workspace)] == lines
 
 
 def two_hundred_articles(workspace, folder: Path) -> None:
@@ -188,12 +295,19 @@ def test_a_push_killed_mid_way_is_finished_by_the_next_one(label_studio, workspa
     kill = operator.methodcaller("send_signal", signal.SIGKILL)
     process, count, _ = push_and_kill_mid_way(workspace, label_studio.studio, label_studio.token, name, kill)
     assert process.returncode == -signal.SIGKILL
+    on_server = server_articles(label_studio, name)
+    left = ledger_tasks(workspace, name)  # true or behind, never ahead
+    assert set(left.items()) <= {(task, article) for article, task in on_server.items()}
     result = cli("push", "--project", name, "--json", *label_studio.connection_args(), workspace=workspace)
     assert result.exit_code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["already_there"] >= count and report["already_there"] + report["pushed"] == 200
+    assert report["checked"] in ("count", "newer tasks")
     ids = [task.data["article_id"] for task in server_tasks(label_studio, label_studio.studio.project(name).id)]
     assert len(ids) == 200 == len(set(ids))
+    assert {article: task for task, article in ledger_tasks(workspace, name).items()} == server_articles(
+        label_studio, name
+    )
 
 
 @pytest.mark.studio  # starts a server of its own
