@@ -194,7 +194,8 @@ def _region_id(region: Any) -> str:
 
 
 def _add_span(spans: set[Span], repairs: Counter[str], span: Span | None, needed: list[str]) -> None:
-    repairs.update(needed)
+    if needed:  # most spans need none: Counter.update costs a microsecond even when given nothing
+        repairs.update(needed)
     if span is None:
         return
     if span in spans:
