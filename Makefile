@@ -13,7 +13,7 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[studio,test]'
+	$(BIN)/python -m pip install --quiet -e '.[studio,test,model]'
 	touch $@
 
 demo: $(VENV)/.installed
@@ -40,4 +40,4 @@ test: $(VENV)/.installed
 
 clean:
 	-$(BIN)/annotate studio down
-	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports gold releases training .studio
+	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports gold releases training models .studio

@@ -63,6 +63,7 @@ The pipeline, one command per stage:
   annotate publish --version V  the gold standard as a versioned Hugging Face dataset (releases/)
   annotate diff A B             what changed between two published versions
   annotate export --format F    training data (CoNLL, spaCy, JSONL) from gold or one annotator
+  annotate train                a spaCy model trained on the gold, with its card (the model extra)
 
 \b
 Exit codes: 0 done; 1 bad input (the message names the file and the fix); 2 bad command line;
@@ -107,6 +108,9 @@ ApiKeyOption = Annotated[
     ),
 ]
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Title of the Label Studio project.")]
+PrelabelWithOption = Annotated[
+    str, typer.Option("--prelabel-with", help="The pre-annotator: rules, model:PATH or rules+model:PATH.")
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -534,26 +538,30 @@ def prelabel_score(
     gold: Annotated[
         Path | None, typer.Argument(help="Gold spans (JSONL); default corpus/reference/spans.jsonl.")
     ] = None,
+    prelabel_with: PrelabelWithOption = "rules",
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
-    """Precision and recall of the pre-annotator against gold spans, per label.
+    """Precision and recall of a pre-annotator against gold spans, per label.
+
+    Run it once per pre-annotator (rules, model:PATH, rules+model:PATH) to compare them on the same gold.
 
     Example:
 
     \b
         annotate prelabel score corpus/reference/spans.jsonl --json
+        annotate prelabel score --prelabel-with model:models/conflict-ner
     """
     from annotate import prelabel as prelabel_stage
     from annotate.agreement.format import figure_text
 
     ws = open_workspace(workspace)
-    figures = prelabel_stage.score(ws, gold or ws.reference_spans_path)
+    figures = prelabel_stage.score(ws, gold or ws.reference_spans_path, prelabel_with)
     if as_json:
         print_json(figures)
         return
     table = figure_table(
-        f"Pre-annotator {figures['rules_version']} on {figures['articles']} gold article(s), strict match",
+        f"Pre-annotator {figures['model_version']} on {figures['articles']} gold article(s), strict match",
         ("label", "precision", "recall", "F1", "tp", "fp", "fn"),
     )
     rows = [*figures["per_label"].items(), ("all (micro)", figures["micro"])]
@@ -571,18 +579,30 @@ def tasks_build(
     workspace: WorkspaceOption = Path("."),
     out_path: Annotated[Path | None, typer.Option("--out", help="Where to write (default tasks/tasks.json).")] = None,
     prelabel: Annotated[bool, typer.Option("--prelabel", help="Attach rule-based pre-annotations.")] = False,
+    prelabel_with: Annotated[
+        str | None,
+        typer.Option(
+            "--prelabel-with",
+            help="Pre-annotate with: rules, model:PATH (a model of `annotate train`) or rules+model:PATH.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write a Label Studio import file with one task per corpus article.
+
+    With --prelabel (the rules) or --prelabel-with, each task carries a prediction whose model_version names
+    the pre-annotator; a model's regions carry its score.
 
     Example:
 
     \b
         annotate tasks build --prelabel --out tasks/batch-1.json
+        annotate tasks build --prelabel-with model:models/conflict-ner
     """
     from annotate import tasks as tasks_stage
 
     ws = open_workspace(workspace)
+    prelabel = prelabel_with or prelabel
     with progress_bar("Building tasks") as bar:
         task = bar.task_ids[0]
         summary = tasks_stage.build(
@@ -1433,6 +1453,66 @@ def export_command(
             typer.echo(f"  {count} article(s) {what}")
     for reason, count in summary.records_left_out.items():
         typer.echo(f"  {count} annotation record(s) of {summary.source} left out: {reason.replace('_', ' ')}")
+
+
+# -- model ------------------------------------------------------------------------------------------
+
+
+@app.command("train")
+@one_line_errors
+def train_command(
+    source: Annotated[
+        str, typer.Option("--from", help="'gold', or a published release version (its test split scores it).")
+    ] = "gold",
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Model folder (default: models/<workspace name>-<architecture>).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of spaCy's generators: same data and seed, same model.")] = (
+        defaults.TRAIN_SEED
+    ),
+    epochs: Annotated[int, typer.Option(help="Passes over the training articles.")] = defaults.TRAIN_EPOCHS,
+    folds: Annotated[int, typer.Option(help="k of the cross-validation over the gold.")] = defaults.TRAIN_FOLDS,
+    architecture: Annotated[
+        str | None, typer.Option(help="ner or spancat (default: spancat when gold spans overlap, else ner).")
+    ] = None,
+    workspace: WorkspaceOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Train a spaCy model on the gold (or a release) and write it with its model card.
+
+    Scored by k-fold cross-validation over the gold, or on a release's test split; the card
+    (models/NAME/README.md, meta.json) gives strict and overlap P/R/F1 per label and the data's sha256.
+    Needs the model extra: pip install 'annotate[model]'.
+
+    Example:
+
+    \b
+        annotate train --out models/conflict-ner --seed 0
+        annotate tasks build --prelabel model:models/conflict-ner
+    """
+    from annotate import model as model_stage
+
+    ws = open_workspace(workspace)
+    settings = model_stage.TrainSettings(seed=seed, epochs=epochs, folds=folds, architecture=architecture)
+    summary = model_stage.train(ws, source, out_path, settings, progress=lambda line: typer.echo(line, err=True))
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    figures = summary.evaluation
+    labels = ", ".join(summary.labels)
+    typer.echo(f"Wrote {summary.path}: {summary.architecture} model {summary.model_version} ({labels}).")
+    if "strict" in figures:
+        strict, overlap = figures["strict"]["micro"], figures["overlap"]["micro"]
+        typer.echo(
+            f"{figures['method']}: F1 strict {_f1(strict['f1'])}, overlap {_f1(overlap['f1'])} "
+            f"({figures['articles']} article(s)); per label in {summary.path}/README.md."
+        )
+    else:
+        typer.echo(f"Not evaluated: {figures['method']}.")
+
+
+def _f1(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -233,6 +233,24 @@ class Messages:
         "`annotate pull --project NAME`."
     )
 
+    # models (annotate train, tasks build --prelabel model:PATH, annotate serve)
+    MODEL_MISSING = (
+        "{path} is not a model folder (no meta.json and pipeline/). Train one: `annotate train --out {path}`."
+    )
+    MODEL_BAD_ARCHITECTURE = "Unknown architecture '{architecture}'. Use ner or spancat (or leave it to the data)."
+    MODEL_BAD_SETTINGS = "--epochs must be 1 or more and --folds 2 or more (got {epochs} and {folds})."
+    MODEL_NO_SPANS = "The {source} data has no spans to learn from. Annotate, settle gold (`annotate gold`) first."
+    MODEL_TOO_FEW = (
+        "Cross-validation needs 2 or more complete gold articles; there are {articles}. Settle more gold, or train on "
+        "a release: `annotate train --from VERSION`."
+    )
+    MODEL_RELEASE_EMPTY = "Release {version} in {path} has no gold rows to train on."
+    MODEL_OTHER_SCHEMA = (
+        "Model {path} was trained for schema {trained}, the workspace's is {schema}; labels {missing} are not in it. "
+        "Train again on this workspace's gold."
+    )
+    PRELABEL_UNKNOWN = "Unknown pre-annotator '{spec}'. Use rules, model:PATH or rules+model:PATH."
+
     # optional parts
     MISSING_PACKAGE = "The {package} package is not installed. Install it: pip install {package}"
 

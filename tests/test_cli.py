@@ -58,6 +58,7 @@ def test_the_commands_are_the_ones_documented():
             ("publish",),
             ("diff",),
             ("export",),
+            ("train",),
         ]
     )
 
