@@ -252,3 +252,24 @@ def test_on_a_schema_without_rules_the_model_pre_annotates(workspace, cli):
         prediction = task["predictions"][0]
         assert prediction["model_version"] == summary.model_version
         assert interface.validate_prediction(prediction)
+
+
+def test_trained_from_a_release_it_is_scored_on_the_releases_test_split(trained, datasets_cache, cli):
+    from annotate import release
+    from annotate.release.splits import read_splits_file
+
+    workspace, _ = trained
+    release.publish(workspace, "1.0.0", include_conflicts=True)  # all 36 articles: every split has some
+    result = cli(
+        "train", "--from", "1.0.0", "--out", "models/from-release", "--epochs", "2", "--json", workspace=workspace
+    )
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    splits = list(read_splits_file(workspace.release_dir).values())
+    test_articles = splits.count("test")
+    assert summary["data"]["source"] == summary["data"]["version"] == "1.0.0" and test_articles > 0
+    assert summary["data"]["articles"]["test"] == summary["evaluation"]["articles"] == test_articles
+    assert summary["evaluation"]["method"] == "the release's test split"
+    assert set(summary["data"]["docbin_sha256"]) == set(summary["data"]["articles"])
+    result = cli("train", "--from", "9.9.9", workspace=workspace)
+    assert result.exit_code == 1 and "There is no release 9.9.9" in result.stderr
