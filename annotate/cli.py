@@ -64,6 +64,7 @@ The pipeline, one command per stage:
   annotate diff A B             what changed between two published versions
   annotate export --format F    training data (CoNLL, spaCy, JSONL) from gold or one annotator
   annotate train                a spaCy model trained on the gold, with its card (the model extra)
+  annotate serve --model PATH   the model as a Label Studio ML backend (push --ml-backend URL connects it)
 
 \b
 Exit codes: 0 done; 1 bad input (the message names the file and the fix); 2 bad command line;
@@ -728,6 +729,12 @@ def push_command(
         int | None, typer.Option(help="Articles in a new round: drawn from those not yet pushed.")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of a new round's draw (default 0).")] = None,
+    ml_backend: Annotated[
+        str | None,
+        typer.Option(
+            "--ml-backend", help="URL of an ML backend (annotate serve) to connect: suggestions as a task opens."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Push tasks/tasks.json (with pre-annotations) to a project; only articles not there yet.
@@ -740,6 +747,7 @@ def push_command(
 
     \b
         annotate push --project "conflict-events" --round pilot --sample 12 --annotators-per-task 3 --overlap-share 50
+        annotate push --project "conflict-events" --ml-backend http://127.0.0.1:9090
     """
     from annotate import push as push_stage
     from annotate import studio as studio_stage
@@ -762,6 +770,7 @@ def push_command(
             round_name=round_name,
             sample=sample,
             seed=seed,
+            ml_backend=ml_backend,
         )
     for article in summary.changed_since_push:
         typer.echo(f"changed: article {article} was pushed with another text; not pushed again", err=True)
@@ -778,6 +787,13 @@ def push_command(
         typer.echo(
             f"Round '{summary.round['name']}' ({drawn}: {summary.round['sample']} article(s), seed "
             f"{summary.round['seed']}); {summary.outside_round} task(s) of the file are not in it."
+        )
+    if summary.ml_backend:
+        backend = summary.ml_backend
+        state = "connected" if backend["created"] else "already connected"
+        typer.echo(
+            f"ML backend {backend['url']} {state} (model {backend['model_version']}): "
+            "opened tasks get its suggestions."
         )
     for name, change in summary.changed.items():
         typer.echo(f"Changed {name.replace('_', '-')}: {change['old']} -> {change['new']}.")
@@ -874,6 +890,18 @@ def _print_status_report(figures: dict[str, Any]) -> None:
                 label, *(figure_text(row[key]) for key in ("predicted", "kept", "changed", "deleted", "acceptance"))
             )
         console().print(table)
+        versions = figure_table(
+            "Pre-annotations per pre-annotator (model_version)",
+            ("model_version", "tasks", "predicted", "kept", "changed", "deleted", "acceptance"),
+        )
+        for version, entry in accepted.get("per_version", {}).items():
+            row = entry["all"]
+            versions.add_row(
+                version,
+                str(entry["tasks"]),
+                *(figure_text(row[key]) for key in ("predicted", "kept", "changed", "deleted", "acceptance")),
+            )
+        console().print(versions)
     waiting = figures["waiting"]
     typer.echo(f"Articles waiting for their last annotator(s): {waiting['count']} (listed with --json).")
     for reason, count in figures["left_out"].items():
@@ -1509,6 +1537,34 @@ def train_command(
         )
     else:
         typer.echo(f"Not evaluated: {figures['method']}.")
+
+
+@app.command("serve")
+@one_line_errors
+def serve_command(
+    model: Annotated[Path, typer.Option("--model", help="A model folder written by annotate train.")],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free one).")] = defaults.SERVE_PORT,
+    workspace: WorkspaceOption = Path("."),
+) -> None:
+    """Serve a model as a Label Studio ML backend (/health, /setup, /predict) until interrupted.
+
+    Connect it to a project with `annotate push --project NAME --ml-backend URL`: Label Studio then asks it
+    for suggestions when a task without predictions is opened.
+
+    Example:
+
+    \b
+        annotate serve --model models/conflict-ner --port 9090
+    """
+    from annotate.model import backend as backend_stage
+
+    server = backend_stage.make_server(open_workspace(workspace), model, host, port)
+    typer.echo(f"Serving {server.backend.model.version} at {backend_stage.server_url(server)} (Ctrl-C stops it).")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
 
 
 def _f1(value: float | None) -> str:

@@ -58,6 +58,7 @@ class PushSummary:
     changed: dict[str, dict[str, Any]] = field(default_factory=dict)
     instructions_updated: bool = False  # the project's instructions were set to the schema's guidelines
     round: dict[str, Any] | None = None  # {name, seed, sample, new}: the round pushed, if any
+    ml_backend: dict[str, Any] | None = None  # {url, id, created, model_version}: the ML backend connected, if any
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -126,12 +127,15 @@ def push(
     round_name: str | None = None,
     sample: int | None = None,
     seed: int | None = None,
+    ml_backend: str | None = None,
 ) -> PushSummary:
     """Push the workspace's tasks (with their predictions) to ``project``; only what is missing.
 
     ``annotators_per_task`` and ``overlap_share`` (percent) set the project's overlap; None leaves a
     setting as the project has it. With ``round_name``, only that round's sample is pushed (drawn
-    here with ``sample`` and ``seed`` if the round is new). ``progress(advance)`` hears of tasks handled.
+    here with ``sample`` and ``seed`` if the round is new). ``ml_backend``: the URL of a Label Studio ML backend
+    (``annotate serve``) to connect to the project, which then asks it for predictions as a task is opened.
+    ``progress(advance)`` hears of tasks handled.
     """
     wanted = overlap_request(annotators_per_task, overlap_share)
     check_round_request(round_name, sample, seed)
@@ -139,6 +143,8 @@ def push(
     found, created, updated = ensure_project(studio, project, schema, update_config)
     summary = PushSummary(project, found.id, studio.project_url(found.id), created, updated)
     summary.changed, summary.instructions_updated = apply_settings(studio, found, wanted, guidelines_html(schema))
+    if ml_backend is not None:
+        summary.ml_backend = connect_ml_backend(studio, found.id, ml_backend)
     there = {} if created else pushed_articles(studio, found.id)
     in_round: set[str] | None = None
     if round_name is not None:
@@ -206,6 +212,26 @@ def apply_settings(
     if update:
         studio.client.projects.update(project.id, **update)
     return changed, instructions_differ
+
+
+def connect_ml_backend(studio: Studio, project_id: int, url: str) -> dict[str, Any]:
+    """Connect the ML backend at ``url`` to the project (once: one already there with that URL is kept) and
+    have Label Studio retrieve its predictions automatically when a task without one is opened.
+
+    Label Studio calls the backend's ``/health`` and ``/setup`` when it is connected: a backend that does not
+    answer is refused by the server, reported as any refused request."""
+    url = url.rstrip("/")
+    known = [backend for backend in studio.client.ml.list(project=project_id) if (backend.url or "").rstrip("/") == url]
+    created = not known
+    backend = (
+        known[0]
+        if known
+        else studio.client.ml.create(
+            project=project_id, url=url, title="annotate", is_interactive=False, auto_update=True
+        )
+    )
+    studio.client.projects.update(project_id, evaluate_predictions_automatically=True)
+    return {"url": url, "id": backend.id, "created": created, "model_version": backend.model_version}
 
 
 # -- rounds -------------------------------------------------------------------------------------------

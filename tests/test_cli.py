@@ -59,6 +59,7 @@ def test_the_commands_are_the_ones_documented():
             ("diff",),
             ("export",),
             ("train",),
+            ("serve",),
         ]
     )
 

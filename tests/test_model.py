@@ -273,3 +273,90 @@ def test_trained_from_a_release_it_is_scored_on_the_releases_test_split(trained,
     assert set(summary["data"]["docbin_sha256"]) == set(summary["data"]["articles"])
     result = cli("train", "--from", "9.9.9", workspace=workspace)
     assert result.exit_code == 1 and "There is no release 9.9.9" in result.stderr
+
+
+@pytest.fixture
+def backend(trained):
+    """``annotate serve``'s server for the trained model, on a free loopback port, in a thread."""
+    import threading
+
+    from annotate.model.backend import make_server, server_url
+
+    workspace, summary = trained
+    server = make_server(workspace, "models/tiny", port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield workspace, summary, server_url(server)
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_the_ml_backend_answers_label_studios_health_setup_and_predict(backend):
+    import httpx
+
+    workspace, summary, url = backend
+    assert httpx.get(f"{url}/health").json() == {
+        "status": "UP",
+        "model_class": "annotate",
+        "model_version": summary.model_version,
+    }
+    assert httpx.post(f"{url}/setup", json={"project": "1.1", "schema": "<View/>"}).json() == {
+        "model_version": summary.model_version
+    }
+    articles = list(workspace.read_articles())[:3]
+    tasks_in = [{"id": n, "data": {"text": a["text"], "article_id": a["id"]}} for n, a in enumerate(articles)]
+    answer = httpx.post(f"{url}/predict", json={"tasks": tasks_in}, timeout=60).json()
+    interface = load_schema(workspace.schema_path).label_interface()
+    assert len(answer["results"]) == 3
+    expected = [
+        found for found in load_model(workspace.root / "models" / "tiny").predict([a["text"] for a in articles])
+    ]
+    for prediction, found in zip(answer["results"], expected, strict=True):
+        assert prediction["model_version"] == summary.model_version
+        assert interface.validate_prediction(prediction)
+        assert [(r["value"]["start"], r["value"]["end"], r["score"]) for r in prediction["result"]] == [
+            (s.start, s.end, s.score) for s in found
+        ]
+    assert httpx.post(f"{url}/predict", content=b"not json").status_code == 400
+
+
+def test_a_task_opened_in_label_studio_gets_the_backends_suggestions(backend, label_studio, cli):
+    workspace, summary, url = backend
+    tasks.build(workspace)  # no pre-annotations in the file: the suggestions come from the backend
+
+    def push(*options: str) -> dict:
+        result = cli(
+            "push", "--project", "model-backend", *options, "--json", *label_studio.connection_args(),
+            workspace=workspace,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout)
+
+    pushed = push()
+    client = label_studio.client
+    first = next(iter(client.tasks.list(project=pushed["project_id"])))
+    assert pushed["ml_backend"] is None and not client.predictions.list(task=first.id)
+    connected = push("--ml-backend", url)  # nothing left to import: it connects the backend
+    assert connected["pushed"] == 0 and connected["ml_backend"]["created"]
+    assert connected["ml_backend"]["model_version"] == summary.model_version
+    opened = client.tasks.get(first.id)  # what the browser does when an annotator opens the task
+    [prediction] = client.predictions.list(task=opened.id)
+    assert prediction.model_version == summary.model_version and prediction.result
+    interface = load_schema(workspace.schema_path).label_interface()
+    assert interface.validate_prediction({"result": prediction.result})
+    text = opened.data["text"]
+    for region in prediction.result:
+        assert region["value"]["text"] == text[region["value"]["start"] : region["value"]["end"]]
+        assert 0.0 <= region["score"] <= 1.0
+    assert push("--ml-backend", url)["ml_backend"]["created"] is False  # connected once
+    # an annotator keeps every suggestion but the first, which is deleted: status counts them per model version
+    annotator = label_studio.annotators[0]
+    kept = [{k: v for k, v in region.items() if k != "score"} for region in prediction.result[1:]]
+    client.annotations.create(id=opened.id, result=kept, completed_by=annotator.id, lead_time=3.0)
+    result = cli("status", "--project", "model-backend", "--json", *label_studio.connection_args(), workspace=workspace)
+    assert result.exit_code == 0, result.stderr
+    accepted = json.loads(result.stdout)["pre_annotations"]
+    row = accepted["per_version"][summary.model_version]
+    assert row["tasks"] >= 1
+    assert row["all"]["kept"] == len(kept) and row["all"]["deleted"] == 1 and row["all"]["changed"] == 0

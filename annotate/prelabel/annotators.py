@@ -60,19 +60,24 @@ def rules_annotator(schema: Schema) -> PreAnnotator:
     return PreAnnotator(RULES, rules_version(schema), list(LABELS), _rules)
 
 
-def model_annotator(path: Path, schema: Schema, shown: str | None = None) -> PreAnnotator:
-    from annotate.model.predict import load_model
-
-    model = load_model(path)
+def check_model_labels(model, schema: Schema) -> None:
+    """Refuse a model that marks labels the schema lacks (trained for another schema)."""
     missing = [label for label in model.labels if label not in schema.label_names]
     if missing:
         raise AnnotateError(
             Messages.MODEL_OTHER_SCHEMA,
-            path=path,
+            path=model.path,
             trained=model.meta.get("schema"),
             schema=schema.id,
             missing=", ".join(missing),
         )
+
+
+def model_annotator(path: Path, schema: Schema, shown: str | None = None) -> PreAnnotator:
+    from annotate.model.predict import load_model
+
+    model = load_model(path)
+    check_model_labels(model, schema)
 
     def predict(texts: Sequence[str]) -> list[list[Suggestion]]:
         return [[Suggestion(s.span, s.score) for s in found] for found in model.predict(texts)]
