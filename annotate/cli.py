@@ -735,6 +735,14 @@ def push_command(
             "--ml-backend", help="URL of an ML backend (annotate serve) to connect: suggestions as a task opens."
         ),
     ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="How a new round is drawn: random (stratified by source; the default) or uncertainty (the "
+            "articles whose least sure model suggestion scores lowest).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Push tasks/tasks.json (with pre-annotations) to a project; only articles not there yet.
@@ -748,13 +756,14 @@ def push_command(
     \b
         annotate push --project "conflict-events" --round pilot --sample 12 --annotators-per-task 3 --overlap-share 50
         annotate push --project "conflict-events" --ml-backend http://127.0.0.1:9090
+        annotate push --project "conflict-events" --round r2 --sample 12 --by uncertainty
     """
     from annotate import push as push_stage
     from annotate import studio as studio_stage
 
     ws = open_workspace(workspace)
     push_stage.overlap_request(annotators_per_task, overlap_share)  # bad values stop us before any connection
-    push_stage.check_round_request(round_name, sample, seed)
+    push_stage.check_round_request(round_name, sample, seed, by)
     studio = studio_stage.connect(ws, url, api_key)
     with progress_bar("Pushing tasks") as bar:
         task = bar.task_ids[0]
@@ -771,6 +780,7 @@ def push_command(
             sample=sample,
             seed=seed,
             ml_backend=ml_backend,
+            by=by,
         )
     for article in summary.changed_since_push:
         typer.echo(f"changed: article {article} was pushed with another text; not pushed again", err=True)
@@ -784,6 +794,7 @@ def push_command(
     )
     if summary.round:
         drawn = "drawn and recorded" if summary.round["new"] else "as recorded"
+        drawn += ", the least certain" if summary.round["by"] == push_stage.UNCERTAINTY else ""
         typer.echo(
             f"Round '{summary.round['name']}' ({drawn}: {summary.round['sample']} article(s), seed "
             f"{summary.round['seed']}); {summary.outside_round} task(s) of the file are not in it."

@@ -132,6 +132,15 @@ class Messages:
         "{path} lacks {count} article(s) of round '{round}' (first: {first}), recorded in {rounds}. "
         "Rebuild the tasks from the corpus that round was drawn from: `annotate tasks build --prelabel`."
     )
+    ROUND_BAD_BY = "--by {by}: a round is drawn by 'random' (stratified by source) or 'uncertainty'."
+    ROUND_NO_SCORES = (
+        "--by uncertainty needs the model's scores in {path}, and none of its tasks has one. Build them with a "
+        "model first: `annotate tasks build --prelabel-with model:models/NAME`."
+    )
+    ROUND_OTHER_DRAW = (
+        "Round '{round}' of project '{project}' was drawn by {recorded}, not {asked}. Re-run it without --by, or "
+        "give the new round another name."
+    )
     PRELABEL_NO_LABELS = (
         "The rule pre-annotator marks {rules}; schema {schema} has none of these labels, so it would pre-annotate "
         "nothing. Build the tasks without --prelabel."

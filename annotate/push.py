@@ -128,17 +128,19 @@ def push(
     sample: int | None = None,
     seed: int | None = None,
     ml_backend: str | None = None,
+    by: str | None = None,
 ) -> PushSummary:
     """Push the workspace's tasks (with their predictions) to ``project``; only what is missing.
 
     ``annotators_per_task`` and ``overlap_share`` (percent) set the project's overlap; None leaves a
     setting as the project has it. With ``round_name``, only that round's sample is pushed (drawn
-    here with ``sample`` and ``seed`` if the round is new). ``ml_backend``: the URL of a Label Studio ML backend
+    here with ``sample`` and ``seed`` if the round is new, ``by`` ``"random"``, stratified, or ``"uncertainty"``:
+    ``least_certain``). ``ml_backend``: the URL of a Label Studio ML backend
     (``annotate serve``) to connect to the project, which then asks it for predictions as a task is opened.
     ``progress(advance)`` hears of tasks handled.
     """
     wanted = overlap_request(annotators_per_task, overlap_share)
-    check_round_request(round_name, sample, seed)
+    check_round_request(round_name, sample, seed, by)
     schema = load_schema(workspace.schema_path)
     found, created, updated = ensure_project(studio, project, schema, update_config)
     summary = PushSummary(project, found.id, studio.project_url(found.id), created, updated)
@@ -148,9 +150,10 @@ def push(
     there = {} if created else pushed_articles(studio, found.id)
     in_round: set[str] | None = None
     if round_name is not None:
-        record, new = ensure_round(workspace, project, round_name, sample, seed, there)
+        record, new = ensure_round(workspace, project, round_name, sample, seed, there, by)
         in_round = set(record["articles"])
         summary.round = {"name": round_name, "seed": record["seed"], "sample": record["sample"], "new": new}
+        summary.round["by"] = record.get("by", RANDOM)
     batch: list[dict[str, Any]] = []
     for task in read_tasks(workspace):
         summary.tasks_read += 1
@@ -237,9 +240,14 @@ def connect_ml_backend(studio: Studio, project_id: int, url: str) -> dict[str, A
 # -- rounds -------------------------------------------------------------------------------------------
 
 
-def check_round_request(round_name: str | None, sample: int | None, seed: int | None) -> None:
-    if round_name is None and (sample is not None or seed is not None):
+RANDOM, UNCERTAINTY = "random", "uncertainty"
+
+
+def check_round_request(round_name: str | None, sample: int | None, seed: int | None, by: str | None = None) -> None:
+    if round_name is None and (sample is not None or seed is not None or by is not None):
         raise AnnotateError(Messages.ROUND_WITHOUT_NAME)
+    if by is not None and by not in (RANDOM, UNCERTAINTY):
+        raise AnnotateError(Messages.ROUND_BAD_BY, by=by)
     if sample is not None and sample < 1:
         raise AnnotateError(Messages.ROUND_BAD_SAMPLE, value=sample)
 
@@ -251,10 +259,12 @@ def ensure_round(
     sample: int | None,
     seed: int | None,
     there: dict[str, str],
+    by: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """The round's record: the recorded one (its sample and seed must match any given), or a new
+    """The round's record: the recorded one (its sample, seed and draw must match any given), or a new
     sample drawn from the task file's articles not in the project, recorded before anything is
-    pushed. Returns (record, new)."""
+    pushed: stratified by source (``by`` ``"random"``, the default) or the least certain (``"uncertainty"``,
+    ``least_certain``). Returns (record, new)."""
     task_ids = [task["data"]["article_id"] for task in read_tasks(workspace)]
     recorded = list(workspace.read_rounds())
     mine = next((r for r in recorded if r["project"] == project and r["round"] == name), None)
@@ -270,6 +280,10 @@ def ensure_round(
                 sample=mine["sample"],
                 seed=mine["seed"],
                 asked=asked,
+            )
+        if by is not None and by != mine.get("by", RANDOM):
+            raise AnnotateError(
+                Messages.ROUND_OTHER_DRAW, round=name, project=project, recorded=mine.get("by", RANDOM), asked=by
             )
         missing = set(mine["articles"]) - set(task_ids)
         if missing:
@@ -296,20 +310,58 @@ def ensure_round(
             path=workspace.relative(workspace.tasks_path),
             project=project,
         )
-    sources = _sources(workspace, set(candidates))
-    strata: dict[str, list[str]] = {}
-    for article_id in candidates:
-        strata.setdefault(sources.get(article_id, ""), []).append(article_id)
+    if by == UNCERTAINTY:
+        scores = prediction_scores(workspace)
+        if not any(score is not None for score in scores.values()):
+            raise AnnotateError(Messages.ROUND_NO_SCORES, path=workspace.relative(workspace.tasks_path))
+        drawn = least_certain({article_id: scores.get(article_id) for article_id in candidates}, sample, seed)
+    else:
+        sources = _sources(workspace, set(candidates))
+        strata: dict[str, list[str]] = {}
+        for article_id in candidates:
+            strata.setdefault(sources.get(article_id, ""), []).append(article_id)
+        drawn = stratified_sample(strata, sample, seed)
     record = {
         "round": name,
         "project": project,
         "seed": seed,
         "sample": sample,
-        "articles": stratified_sample(strata, sample, seed),
+        "articles": drawn,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    if by == UNCERTAINTY:
+        record["by"] = UNCERTAINTY
     _record_round(workspace, recorded, record)
     return record, True
+
+
+def prediction_scores(workspace: Workspace) -> dict[str, float | None]:
+    """article id -> the lowest region score of its task's predictions (None: no scored region)."""
+    scores: dict[str, float | None] = {}
+    for task in read_tasks(workspace):
+        found = [
+            float(region["score"])
+            for prediction in task.get("predictions") or []
+            for region in prediction.get("result") or []
+            if isinstance(region.get("score"), (int, float))
+        ]
+        scores[task["data"]["article_id"]] = min(found) if found else None
+    return scores
+
+
+def least_certain(scores: dict[str, float | None], size: int, seed: int) -> list[str]:
+    """The ``size`` articles the model is least sure of: lowest score first, the score of an article being the
+    lowest of its regions' (its least sure suggestion). Articles without a scored region (the model suggested
+    nothing there) come after every scored one. Ties are broken by a hash of the seed and the article id, so
+    one seed gives one draw."""
+    import hashlib
+
+    def key(article_id: str) -> tuple[bool, float, str]:
+        score = scores[article_id]
+        tie = hashlib.sha256(f"{seed}:{article_id}".encode()).hexdigest()
+        return (score is None, score if score is not None else 0.0, tie)
+
+    return sorted(scores, key=key)[:size]
 
 
 def _sources(workspace: Workspace, wanted: set[str]) -> dict[str, str]:

@@ -360,3 +360,39 @@ def test_a_task_opened_in_label_studio_gets_the_backends_suggestions(backend, la
     row = accepted["per_version"][summary.model_version]
     assert row["tasks"] >= 1
     assert row["all"]["kept"] == len(kept) and row["all"]["deleted"] == 1 and row["all"]["changed"] == 0
+
+
+def test_least_certain_takes_the_lowest_scores_first_and_unscored_articles_last():
+    from annotate.push import least_certain
+
+    scores = {"a": 0.9, "b": 0.2, "c": None, "d": 0.2, "e": 0.5}
+    drawn = least_certain(scores, 4, seed=0)
+    assert set(drawn[:2]) == {"b", "d"} and drawn[2:] == ["e", "a"]
+    assert least_certain(scores, 5, seed=0)[-1] == "c"
+    ties = {str(n): 0.5 for n in range(20)}
+    assert least_certain(ties, 5, seed=0) == least_certain(ties, 5, seed=0) != least_certain(ties, 5, seed=1)
+
+
+def test_a_round_by_uncertainty_takes_the_articles_whose_least_sure_suggestion_scores_lowest(trained):
+    from annotate.errors import AnnotateError
+    from annotate.push import ensure_round
+
+    workspace, _ = trained
+    tasks.build(workspace, prelabel=True)
+    with pytest.raises(AnnotateError, match="needs the model's scores"):
+        ensure_round(workspace, "next", "r2", 5, 0, {}, "uncertainty")
+    tasks.build(workspace, prelabel="model:models/tiny")
+    lowest = {}
+    for task in read_tasks(workspace):
+        regions = task["predictions"][0]["result"]
+        lowest[task["data"]["article_id"]] = min((r["score"] for r in regions), default=None)
+    already = {next(iter(lowest)): "sha"}  # one article is in the project already: never drawn again
+    record, new = ensure_round(workspace, "next", "r2", 5, 0, already, "uncertainty")
+    assert new and record["by"] == "uncertainty" and len(record["articles"]) == 5
+    assert not set(record["articles"]) & set(already)
+    scored = sorted(score for article, score in lowest.items() if score is not None and article not in already)
+    assert sorted(lowest[article] for article in record["articles"]) == scored[:5]
+    again, new = ensure_round(workspace, "next", "r2", None, None, already, "uncertainty")
+    assert not new and again["articles"] == record["articles"]
+    with pytest.raises(AnnotateError, match="was drawn by uncertainty, not random"):
+        ensure_round(workspace, "next", "r2", None, None, already, "random")
