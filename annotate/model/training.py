@@ -34,7 +34,7 @@ from annotate import defaults
 from annotate.errors import AnnotateError, Messages
 from annotate.model.data import GOLD, SPANS_KEY, TrainingData, gold_data, release_data
 from annotate.model.evaluation import evaluate
-from annotate.model.predict import META, PIPELINE, predict_docs, require_spacy
+from annotate.model.predict import predict_docs, require_spacy
 from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.workspace import Workspace
@@ -217,7 +217,7 @@ def choose_architecture(docs: Sequence[Any], asked: str | None) -> str:
     return "spancat" if has_overlaps(docs) else "ner"
 
 
-def cross_validate(docs: list[Any], data: bytes, config: Any, folds: int, labels: list[str]) -> dict[str, Any]:
+def cross_validate(docs: list[Any], config: Any, folds: int, labels: list[str]) -> dict[str, Any]:
     """k-fold figures over ``docs`` (see the module's docstring)."""
     from spacy.tokens import DocBin
 
@@ -277,7 +277,7 @@ def train(
         if len(docs) < 2:
             raise AnnotateError(Messages.MODEL_TOO_FEW, articles=len(docs))
         tell(f"cross-validating over {len(docs)} gold article(s), {min(settings.folds, len(docs))} folds")
-        figures = cross_validate(docs, train_bytes, config, settings.folds, labels)
+        figures = cross_validate(docs, config, settings.folds, labels)
     else:
         figures = None
     epochs: list[float] = []
@@ -307,5 +307,3 @@ def train(
     write_card(folder, nlp, summary, schema)
     return summary
 
-
-__all__ = ["META", "PIPELINE", "TrainSettings", "TrainSummary", "train"]
