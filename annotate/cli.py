@@ -1504,7 +1504,8 @@ def train_command(
         str, typer.Option("--from", help="'gold', or a published release version (its test split scores it).")
     ] = "gold",
     out_path: Annotated[
-        Path | None, typer.Option("--out", help="Model folder (default: models/<workspace name>-<architecture>).")
+        Path | None,
+        typer.Option("--out", help="Model folder, in the workspace (default: models/<workspace name>-<architecture>)."),
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of spaCy's generators: same data and seed, same model.")] = (
         defaults.TRAIN_SEED

@@ -265,6 +265,8 @@ def test_trained_from_a_release_it_is_scored_on_the_releases_test_split(trained,
     )
     assert result.exit_code == 0, result.stderr
     summary = json.loads(result.stdout)
+    assert summary["path"] == "models/from-release"  # in the workspace, wherever the command runs
+    assert (workspace.root / "models" / "from-release" / "meta.json").exists()
     splits = list(read_splits_file(workspace.release_dir).values())
     test_articles = splits.count("test")
     assert summary["data"]["source"] == summary["data"]["version"] == "1.0.0" and test_articles > 0

@@ -248,7 +248,8 @@ def train(
 ) -> TrainSummary:
     """Train a model on ``source`` (``"gold"`` or a release version), evaluate it, write it with its card.
 
-    ``out`` defaults to ``models/<workspace name>-<architecture>``. ``progress(message)`` hears of each run.
+    ``out`` defaults to ``models/<workspace name>-<architecture>``; a relative ``out`` is in the workspace (where
+    ``model:PATH`` looks first). ``progress(message)`` hears of each run.
     """
     require_spacy()
     from spacy.tokens import DocBin
@@ -290,11 +291,11 @@ def train(
         else:
             figures = test_split(nlp, test_docs, labels)
     name = Path(out).name if out else f"{workspace.config['name']}-{architecture}"
-    folder = Path(out) if out else workspace.root / "models" / name
+    folder = workspace.root / Path(out) if out else workspace.root / "models" / name  # an absolute out stays
     nlp.meta.update(name=name.replace("-", "_"), version="0.0.0", description=f"annotate model {name}")
     summary = TrainSummary(
         name=name,
-        path=workspace.relative(folder) if folder.is_absolute() else str(folder),
+        path=workspace.relative(folder),
         model_version="",
         architecture=architecture,
         labels=[label for label in labels if label in nlp.get_pipe(architecture).labels],
