@@ -14,7 +14,7 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[studio,test]'
+	$(BIN)/python -m pip install --quiet -e '.[studio,test,model]'
 	touch $@
 
 demo: $(VENV)/.installed
@@ -42,4 +42,4 @@ test: $(VENV)/.installed
 
 clean:
 	-$(BIN)/annotate studio down
-	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports gold releases training .studio review
+	rm -rf $(VENV) tasks corpus/articles.jsonl annotations exports gold releases training models .studio review

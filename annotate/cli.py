@@ -63,6 +63,8 @@ The pipeline, one command per stage:
   annotate publish --version V  the gold standard as a versioned Hugging Face dataset (releases/)
   annotate diff A B             what changed between two published versions
   annotate export --format F    training data (CoNLL, spaCy, JSONL) from gold or one annotator
+  annotate train                a spaCy model trained on the gold, with its card (the model extra)
+  annotate serve --model PATH   the model as a Label Studio ML backend (push --ml-backend URL connects it)
 
 \b
 Exit codes: 0 done; 1 bad input (the message names the file and the fix); 2 bad command line;
@@ -107,6 +109,9 @@ ApiKeyOption = Annotated[
     ),
 ]
 ProjectOption = Annotated[str, typer.Option("--project", "-p", help="Title of the Label Studio project.")]
+PrelabelWithOption = Annotated[
+    str, typer.Option("--prelabel-with", help="The pre-annotator: rules, model:PATH or rules+model:PATH.")
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -534,26 +539,30 @@ def prelabel_score(
     gold: Annotated[
         Path | None, typer.Argument(help="Gold spans (JSONL); default corpus/reference/spans.jsonl.")
     ] = None,
+    prelabel_with: PrelabelWithOption = "rules",
     workspace: WorkspaceOption = Path("."),
     as_json: JsonOption = False,
 ) -> None:
-    """Precision and recall of the pre-annotator against gold spans, per label.
+    """Precision and recall of a pre-annotator against gold spans, per label.
+
+    Run it once per pre-annotator (rules, model:PATH, rules+model:PATH) to compare them on the same gold.
 
     Example:
 
     \b
         annotate prelabel score corpus/reference/spans.jsonl --json
+        annotate prelabel score --prelabel-with model:models/conflict-ner
     """
     from annotate import prelabel as prelabel_stage
     from annotate.agreement.format import figure_text
 
     ws = open_workspace(workspace)
-    figures = prelabel_stage.score(ws, gold or ws.reference_spans_path)
+    figures = prelabel_stage.score(ws, gold or ws.reference_spans_path, prelabel_with)
     if as_json:
         print_json(figures)
         return
     table = figure_table(
-        f"Pre-annotator {figures['rules_version']} on {figures['articles']} gold article(s), strict match",
+        f"Pre-annotator {figures['model_version']} on {figures['articles']} gold article(s), strict match",
         ("label", "precision", "recall", "F1", "tp", "fp", "fn"),
     )
     rows = [*figures["per_label"].items(), ("all (micro)", figures["micro"])]
@@ -571,18 +580,30 @@ def tasks_build(
     workspace: WorkspaceOption = Path("."),
     out_path: Annotated[Path | None, typer.Option("--out", help="Where to write (default tasks/tasks.json).")] = None,
     prelabel: Annotated[bool, typer.Option("--prelabel", help="Attach rule-based pre-annotations.")] = False,
+    prelabel_with: Annotated[
+        str | None,
+        typer.Option(
+            "--prelabel-with",
+            help="Pre-annotate with: rules, model:PATH (a model of `annotate train`) or rules+model:PATH.",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Write a Label Studio import file with one task per corpus article.
+
+    With --prelabel (the rules) or --prelabel-with, each task carries a prediction whose model_version names
+    the pre-annotator; a model's regions carry its score.
 
     Example:
 
     \b
         annotate tasks build --prelabel --out tasks/batch-1.json
+        annotate tasks build --prelabel-with model:models/conflict-ner
     """
     from annotate import tasks as tasks_stage
 
     ws = open_workspace(workspace)
+    prelabel = prelabel_with or prelabel
     with progress_bar("Building tasks") as bar:
         task = bar.task_ids[0]
         summary = tasks_stage.build(
@@ -713,6 +734,20 @@ def push_command(
         int | None, typer.Option(help="Articles in a new round: drawn from those not yet pushed.")
     ] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of a new round's draw (default 0).")] = None,
+    ml_backend: Annotated[
+        str | None,
+        typer.Option(
+            "--ml-backend", help="URL of an ML backend (annotate serve) to connect: suggestions as a task opens."
+        ),
+    ] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by",
+            help="How a new round is drawn: random (stratified by source; the default) or uncertainty (the "
+            "articles whose least sure model suggestion scores lowest).",
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Push tasks/tasks.json (with pre-annotations) to a project; only articles not there yet.
@@ -727,13 +762,15 @@ def push_command(
 
     \b
         annotate push --project "conflict-events" --round pilot --sample 12 --annotators-per-task 3 --overlap-share 50
+        annotate push --project "conflict-events" --ml-backend http://127.0.0.1:9090
+        annotate push --project "conflict-events" --round r2 --sample 12 --by uncertainty
     """
     from annotate import push as push_stage
     from annotate import studio as studio_stage
 
     ws = open_workspace(workspace)
     push_stage.overlap_request(annotators_per_task, overlap_share)  # bad values stop us before any connection
-    push_stage.check_round_request(round_name, sample, seed)
+    push_stage.check_round_request(round_name, sample, seed, by)
     studio = studio_stage.connect(ws, url, api_key)
     with progress_bar("Pushing tasks") as bar:
         task = bar.task_ids[0]
@@ -750,6 +787,8 @@ def push_command(
             sample=sample,
             seed=seed,
             batch_bytes=batch_bytes,
+            ml_backend=ml_backend,
+            by=by,
         )
     for article in summary.changed_since_push:
         typer.echo(f"changed: article {article} was pushed with another text; not pushed again", err=True)
@@ -763,9 +802,17 @@ def push_command(
     )
     if summary.round:
         drawn = "drawn and recorded" if summary.round["new"] else "as recorded"
+        drawn += ", the least certain" if summary.round["by"] == push_stage.UNCERTAINTY else ""
         typer.echo(
             f"Round '{summary.round['name']}' ({drawn}: {summary.round['sample']} article(s), seed "
             f"{summary.round['seed']}); {summary.outside_round} task(s) of the file are not in it."
+        )
+    if summary.ml_backend:
+        backend = summary.ml_backend
+        state = "connected" if backend["created"] else "already connected"
+        typer.echo(
+            f"ML backend {backend['url']} {state} (model {backend['model_version']}): "
+            "opened tasks get its suggestions."
         )
     for name, change in summary.changed.items():
         typer.echo(f"Changed {name.replace('_', '-')}: {change['old']} -> {change['new']}.")
@@ -862,6 +909,18 @@ def _print_status_report(figures: dict[str, Any]) -> None:
                 label, *(figure_text(row[key]) for key in ("predicted", "kept", "changed", "deleted", "acceptance"))
             )
         console().print(table)
+        versions = figure_table(
+            "Pre-annotations per pre-annotator (model_version)",
+            ("model_version", "tasks", "predicted", "kept", "changed", "deleted", "acceptance"),
+        )
+        for version, entry in accepted.get("per_version", {}).items():
+            row = entry["all"]
+            versions.add_row(
+                version,
+                str(entry["tasks"]),
+                *(figure_text(row[key]) for key in ("predicted", "kept", "changed", "deleted", "acceptance")),
+            )
+        console().print(versions)
     waiting = figures["waiting"]
     typer.echo(f"Articles waiting for their last annotator(s): {waiting['count']} (listed with --json).")
     for reason, count in figures["left_out"].items():
@@ -1509,6 +1568,95 @@ def export_command(
             typer.echo(f"  {count} article(s) {what}")
     for reason, count in summary.records_left_out.items():
         typer.echo(f"  {count} annotation record(s) of {summary.source} left out: {reason.replace('_', ' ')}")
+
+
+# -- model ------------------------------------------------------------------------------------------
+
+
+@app.command("train")
+@one_line_errors
+def train_command(
+    source: Annotated[
+        str, typer.Option("--from", help="'gold', or a published release version (its test split scores it).")
+    ] = "gold",
+    out_path: Annotated[
+        Path | None,
+        typer.Option("--out", help="Model folder, in the workspace (default: models/<workspace name>-<architecture>)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of spaCy's generators: same data and seed, same model.")] = (
+        defaults.TRAIN_SEED
+    ),
+    epochs: Annotated[int, typer.Option(help="Passes over the training articles.")] = defaults.TRAIN_EPOCHS,
+    folds: Annotated[int, typer.Option(help="k of the cross-validation over the gold.")] = defaults.TRAIN_FOLDS,
+    architecture: Annotated[
+        str | None, typer.Option(help="ner or spancat (default: spancat when gold spans overlap, else ner).")
+    ] = None,
+    workspace: WorkspaceOption = Path("."),
+    as_json: JsonOption = False,
+) -> None:
+    """Train a spaCy model on the gold (or a release) and write it with its model card.
+
+    Scored by k-fold cross-validation over the gold, or on a release's test split; the card
+    (models/NAME/README.md, meta.json) gives strict and overlap P/R/F1 per label and the data's sha256.
+    Needs the model extra: pip install 'annotate[model]'.
+
+    Example:
+
+    \b
+        annotate train --out models/conflict-ner --seed 0
+        annotate tasks build --prelabel model:models/conflict-ner
+    """
+    from annotate import model as model_stage
+
+    ws = open_workspace(workspace)
+    settings = model_stage.TrainSettings(seed=seed, epochs=epochs, folds=folds, architecture=architecture)
+    summary = model_stage.train(ws, source, out_path, settings, progress=lambda line: typer.echo(line, err=True))
+    if as_json:
+        print_json(summary.as_dict())
+        return
+    figures = summary.evaluation
+    labels = ", ".join(summary.labels)
+    typer.echo(f"Wrote {summary.path}: {summary.architecture} model {summary.model_version} ({labels}).")
+    if "strict" in figures:
+        strict, overlap = figures["strict"]["micro"], figures["overlap"]["micro"]
+        typer.echo(
+            f"{figures['method']}: F1 strict {_f1(strict['f1'])}, overlap {_f1(overlap['f1'])} "
+            f"({figures['articles']} article(s)); per label in {summary.path}/README.md."
+        )
+    else:
+        typer.echo(f"Not evaluated: {figures['method']}.")
+
+
+@app.command("serve")
+@one_line_errors
+def serve_command(
+    model: Annotated[Path, typer.Option("--model", help="A model folder written by annotate train.")],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free one).")] = defaults.SERVE_PORT,
+    workspace: WorkspaceOption = Path("."),
+) -> None:
+    """Serve a model as a Label Studio ML backend (/health, /setup, /predict) until interrupted.
+
+    Connect it to a project with `annotate push --project NAME --ml-backend URL`: Label Studio then asks it
+    for suggestions when a task without predictions is opened.
+
+    Example:
+
+    \b
+        annotate serve --model models/conflict-ner --port 9090
+    """
+    from annotate.model import backend as backend_stage
+
+    server = backend_stage.make_server(open_workspace(workspace), model, host, port)
+    typer.echo(f"Serving {server.backend.model.version} at {backend_stage.server_url(server)} (Ctrl-C stops it).")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def _f1(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
 
 
 if __name__ == "__main__":  # pragma: no cover

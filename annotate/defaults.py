@@ -17,3 +17,7 @@ AGREEMENT_SEED = 0
 RELEASE_RATIOS = (0.8, 0.1, 0.1)
 EXPORT_FORMATS = ("conll", "spacy", "jsonl")  # the keys of annotate.exports.FORMATS, in that order
 EXPORT_GOLD = "gold"
+TRAIN_SEED = 0
+TRAIN_EPOCHS = 30  # passes over the training articles; fixed (no early stopping on the data scored)
+TRAIN_FOLDS = 5  # k of the cross-validation over the gold when the model is not trained on a release
+SERVE_PORT = 9090  # Label Studio's ML backends listen there by default

@@ -132,6 +132,15 @@ class Messages:
         "{path} lacks {count} article(s) of round '{round}' (first: {first}), recorded in {rounds}. "
         "Rebuild the tasks from the corpus that round was drawn from: `annotate tasks build --prelabel`."
     )
+    ROUND_BAD_BY = "--by {by}: a round is drawn by 'random' (stratified by source) or 'uncertainty'."
+    ROUND_NO_SCORES = (
+        "--by uncertainty needs the model's scores in {path}, and none of its tasks has one. Build them with a "
+        "model first: `annotate tasks build --prelabel-with model:models/NAME`."
+    )
+    ROUND_OTHER_DRAW = (
+        "Round '{round}' of project '{project}' was drawn by {recorded}, not {asked}. Re-run it without --by, or "
+        "give the new round another name."
+    )
     PRELABEL_NO_LABELS = (
         "The rule pre-annotator marks {rules}; schema {schema} has none of these labels, so it would pre-annotate "
         "nothing. Build the tasks without --prelabel."
@@ -232,6 +241,24 @@ class Messages:
         "No annotations of the {articles} article(s) of round '{name}' yet. Pull the project first: "
         "`annotate pull --project NAME`."
     )
+
+    # models (annotate train, tasks build --prelabel model:PATH, annotate serve)
+    MODEL_MISSING = (
+        "{path} is not a model folder (no meta.json and pipeline/). Train one: `annotate train --out {path}`."
+    )
+    MODEL_BAD_ARCHITECTURE = "Unknown architecture '{architecture}'. Use ner or spancat (or leave it to the data)."
+    MODEL_BAD_SETTINGS = "--epochs must be 1 or more and --folds 2 or more (got {epochs} and {folds})."
+    MODEL_NO_SPANS = "The {source} data has no spans to learn from. Annotate, settle gold (`annotate gold`) first."
+    MODEL_TOO_FEW = (
+        "Cross-validation needs 2 or more complete gold articles; there are {articles}. Settle more gold, or train on "
+        "a release: `annotate train --from VERSION`."
+    )
+    MODEL_RELEASE_EMPTY = "Release {version} in {path} has no gold rows to train on."
+    MODEL_OTHER_SCHEMA = (
+        "Model {path} was trained for schema {trained}, the workspace's is {schema}; labels {missing} are not in it. "
+        "Train again on this workspace's gold."
+    )
+    PRELABEL_UNKNOWN = "Unknown pre-annotator '{spec}'. Use rules, model:PATH or rules+model:PATH."
 
     # optional parts
     MISSING_PACKAGE = "The {package} package is not installed. Install it: pip install {package}"

@@ -310,7 +310,7 @@ def _documents(workspace: Workspace, spans_by_article: Source, summary: ExportSu
         if sha256 != article["sha256"]:
             summary.text_changed += 1
             continue
-        document = _document(article, spans, summary)
+        document = to_document(article, spans, summary)
         document.choices = choices
         summary.articles += 1
         summary.tokens += len(document.tokens)
@@ -318,7 +318,8 @@ def _documents(workspace: Workspace, spans_by_article: Source, summary: ExportSu
         yield document
 
 
-def _document(article: dict[str, Any], spans: list[Span], summary: ExportSummary) -> Document:
+def to_document(article: dict[str, Any], spans: list[Span], summary: ExportSummary) -> Document:
+    """An article and its spans as the writers take them (tokens cut at span boundaries, the BIO view)."""
     text = article["text"]
     tokens, cuts = split_tokens_at_spans(tokenize(text), spans)
     for span, (start, end) in cuts:

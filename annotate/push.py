@@ -75,6 +75,7 @@ class PushSummary:
     changed: dict[str, dict[str, Any]] = field(default_factory=dict)
     instructions_updated: bool = False  # the project's instructions were set to the schema's guidelines
     round: dict[str, Any] | None = None  # {name, seed, sample, new}: the round pushed, if any
+    ml_backend: dict[str, Any] | None = None  # {url, id, created, model_version}: the ML backend connected, if any
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -309,6 +310,8 @@ def push(
     sample: int | None = None,
     seed: int | None = None,
     batch_bytes: int = DEFAULT_BATCH_BYTES,
+    ml_backend: str | None = None,
+    by: str | None = None,
 ) -> PushSummary:
     """Push the workspace's tasks (with their predictions) to ``project``; only what is missing.
 
@@ -316,10 +319,12 @@ def push(
     alone) and, with ``batch_size``, at most that many tasks. ``annotators_per_task`` and
     ``overlap_share`` (percent) set the project's overlap; None leaves a setting as the project has it.
     With ``round_name``, only that round's sample is pushed (drawn here with ``sample`` and ``seed`` if
-    the round is new). ``progress(advance)`` hears of tasks handled.
+    the round is new, ``by`` ``"random"``, stratified, or ``"uncertainty"``: ``least_certain``).
+    ``ml_backend``: the URL of a Label Studio ML backend (``annotate serve``) to connect to the project,
+    which then asks it for predictions as a task is opened. ``progress(advance)`` hears of tasks handled.
     """
     wanted = overlap_request(annotators_per_task, overlap_share)
-    check_round_request(round_name, sample, seed)
+    check_round_request(round_name, sample, seed, by)
     if batch_bytes < 1 or (batch_size is not None and batch_size < 1):
         raise ValueError("batch_bytes and batch_size must be at least 1")
     schema = load_schema(workspace.schema_path, check_config="no")  # the server checks what it is sent
@@ -329,6 +334,8 @@ def push(
     summary.changed, summary.instructions_updated, enforced = apply_settings(
         studio, found, wanted, guidelines_html(schema)
     )
+    if ml_backend is not None:
+        summary.ml_backend = connect_ml_backend(studio, found.id, ml_backend)
     ledger = Ledger.read(workspace.push_ledger_path(project), studio.url, found.id, project)
     summary.checked = reconcile(studio, found, ledger, created)
     ledger.write()
@@ -336,9 +343,10 @@ def push(
         there = ledger.articles()
         in_round: set[str] | None = None
         if round_name is not None:
-            record, new = ensure_round(workspace, project, round_name, sample, seed, there)
+            record, new = ensure_round(workspace, project, round_name, sample, seed, there, by)
             in_round = set(record["articles"])
             summary.round = {"name": round_name, "seed": record["seed"], "sample": record["sample"], "new": new}
+            summary.round["by"] = record.get("by", RANDOM)
         batch = _Batch(ThreadPoolExecutor(max_workers=1), studio, ledger, summary, progress)
         try:
             for task, raw in read_tasks(workspace):
@@ -457,12 +465,37 @@ def apply_settings(
     return changed, instructions_differ, project
 
 
+def connect_ml_backend(studio: Studio, project_id: int, url: str) -> dict[str, Any]:
+    """Connect the ML backend at ``url`` to the project (once: one already there with that URL is kept) and
+    have Label Studio retrieve its predictions automatically when a task without one is opened.
+
+    Label Studio calls the backend's ``/health`` and ``/setup`` when it is connected: a backend that does not
+    answer is refused by the server, reported as any refused request."""
+    url = url.rstrip("/")
+    known = [backend for backend in studio.client.ml.list(project=project_id) if (backend.url or "").rstrip("/") == url]
+    created = not known
+    backend = (
+        known[0]
+        if known
+        else studio.client.ml.create(
+            project=project_id, url=url, title="annotate", is_interactive=False, auto_update=True
+        )
+    )
+    studio.client.projects.update(project_id, evaluate_predictions_automatically=True)
+    return {"url": url, "id": backend.id, "created": created, "model_version": backend.model_version}
+
+
 # -- rounds -------------------------------------------------------------------------------------------
 
 
-def check_round_request(round_name: str | None, sample: int | None, seed: int | None) -> None:
-    if round_name is None and (sample is not None or seed is not None):
+RANDOM, UNCERTAINTY = "random", "uncertainty"
+
+
+def check_round_request(round_name: str | None, sample: int | None, seed: int | None, by: str | None = None) -> None:
+    if round_name is None and (sample is not None or seed is not None or by is not None):
         raise AnnotateError(Messages.ROUND_WITHOUT_NAME)
+    if by is not None and by not in (RANDOM, UNCERTAINTY):
+        raise AnnotateError(Messages.ROUND_BAD_BY, by=by)
     if sample is not None and sample < 1:
         raise AnnotateError(Messages.ROUND_BAD_SAMPLE, value=sample)
 
@@ -474,10 +507,12 @@ def ensure_round(
     sample: int | None,
     seed: int | None,
     there: dict[str, str],
+    by: str | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """The round's record: the recorded one (its sample and seed must match any given), or a new
+    """The round's record: the recorded one (its sample, seed and draw must match any given), or a new
     sample drawn from the task file's articles not in the project, recorded before anything is
-    pushed. Returns (record, new)."""
+    pushed: stratified by source (``by`` ``"random"``, the default) or the least certain (``"uncertainty"``,
+    ``least_certain``). Returns (record, new)."""
     task_ids = [task["data"]["article_id"] for task, _raw in read_tasks(workspace)]
     recorded = list(workspace.read_rounds())
     mine = next((r for r in recorded if r["project"] == project and r["round"] == name), None)
@@ -493,6 +528,10 @@ def ensure_round(
                 sample=mine["sample"],
                 seed=mine["seed"],
                 asked=asked,
+            )
+        if by is not None and by != mine.get("by", RANDOM):
+            raise AnnotateError(
+                Messages.ROUND_OTHER_DRAW, round=name, project=project, recorded=mine.get("by", RANDOM), asked=by
             )
         missing = set(mine["articles"]) - set(task_ids)
         if missing:
@@ -519,20 +558,58 @@ def ensure_round(
             path=workspace.relative(workspace.tasks_path),
             project=project,
         )
-    sources = _sources(workspace, set(candidates))
-    strata: dict[str, list[str]] = {}
-    for article_id in candidates:
-        strata.setdefault(sources.get(article_id, ""), []).append(article_id)
+    if by == UNCERTAINTY:
+        scores = prediction_scores(workspace)
+        if not any(score is not None for score in scores.values()):
+            raise AnnotateError(Messages.ROUND_NO_SCORES, path=workspace.relative(workspace.tasks_path))
+        drawn = least_certain({article_id: scores.get(article_id) for article_id in candidates}, sample, seed)
+    else:
+        sources = _sources(workspace, set(candidates))
+        strata: dict[str, list[str]] = {}
+        for article_id in candidates:
+            strata.setdefault(sources.get(article_id, ""), []).append(article_id)
+        drawn = stratified_sample(strata, sample, seed)
     record = {
         "round": name,
         "project": project,
         "seed": seed,
         "sample": sample,
-        "articles": stratified_sample(strata, sample, seed),
+        "articles": drawn,
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    if by == UNCERTAINTY:
+        record["by"] = UNCERTAINTY
     _record_round(workspace, recorded, record)
     return record, True
+
+
+def prediction_scores(workspace: Workspace) -> dict[str, float | None]:
+    """article id -> the lowest region score of its task's predictions (None: no scored region)."""
+    scores: dict[str, float | None] = {}
+    for task in read_tasks(workspace):
+        found = [
+            float(region["score"])
+            for prediction in task.get("predictions") or []
+            for region in prediction.get("result") or []
+            if isinstance(region.get("score"), (int, float))
+        ]
+        scores[task["data"]["article_id"]] = min(found) if found else None
+    return scores
+
+
+def least_certain(scores: dict[str, float | None], size: int, seed: int) -> list[str]:
+    """The ``size`` articles the model is least sure of: lowest score first, the score of an article being the
+    lowest of its regions' (its least sure suggestion). Articles without a scored region (the model suggested
+    nothing there) come after every scored one. Ties are broken by a hash of the seed and the article id, so
+    one seed gives one draw."""
+    import hashlib
+
+    def key(article_id: str) -> tuple[bool, float, str]:
+        score = scores[article_id]
+        tie = hashlib.sha256(f"{seed}:{article_id}".encode()).hexdigest()
+        return (score is None, score if score is not None else 0.0, tie)
+
+    return sorted(scores, key=key)[:size]
 
 
 def _sources(workspace: Workspace, wanted: set[str]) -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 Per annotator: submitted, skipped, what is left in their queue, median lead time, spans per article.
 Per round (``data.round``, set by ``annotate push --round``): articles complete, in progress and
-untouched. For pre-annotated tasks: how many predicted spans the annotators kept, changed or deleted.
+untouched. For pre-annotated tasks: how many predicted spans the annotators kept, changed or deleted, over all
+and per pre-annotator version (the predictions' ``model_version``: the rules, a model, both), so a lead sees
+whether a model helps.
 And the articles still waiting for their N-th annotator.
 
 Tasks are listed page by page with their overlap target and predictions (the export gives only the
@@ -69,6 +71,8 @@ class _Tally:
         self.people: dict[str, _Annotator] = {}
         self.rounds: dict[str | None, _Round] = {}
         self.acceptance = {label: Counter(dict.fromkeys(OUTCOMES, 0)) for label in labels}
+        self.by_version: dict[str, dict[str, Counter[str]]] = {}  # model_version -> label -> outcome -> count
+        self.version_tasks: Counter[str] = Counter()
         self.waiting: list[dict[str, Any]] = []
         self.tasks = 0
         self.open_tasks = 0
@@ -76,7 +80,8 @@ class _Tally:
         self.unreadable: Counter[str] = Counter()  # annotations or predictions left out, by reason
 
     def task(self, task: dict[str, Any], target: int, predictions: list[Any]) -> None:
-        """One exported task, with its overlap target and its predictions' results (from the listing)."""
+        """One exported task, with its overlap target and its predictions (from the listing): each a result, or
+        a ``(model_version, result)`` pair."""
         self.tasks += 1
         data = task.get("data") or {}
         text = str(data.get(self.reader.schema.text_key) or data.get("text") or "")
@@ -141,17 +146,29 @@ class _Tally:
         self, predictions: list[Any], text: str, to_codepoints: Any, done: list[tuple[str, list[Span] | None]]
     ) -> None:
         predicted: set[Span] = set()
-        for result in predictions:
-            predicted.update(self._spans(result, text, to_codepoints, "prediction") or ())
+        per_version: dict[str, set[Span]] = {}
+        for prediction in predictions:
+            version, result = prediction if isinstance(prediction, tuple) else (None, prediction)
+            spans = set(self._spans(result, text, to_codepoints, "prediction") or ())
+            predicted.update(spans)
+            if spans:
+                per_version.setdefault(version or "(no model_version)", set()).update(spans)
         if not predicted:
             return
         self.pre_annotated_tasks += 1
+        for version in per_version:
+            self.version_tasks[version] += 1
         for _, spans in done:
             if spans is None:  # an unreadable annotation is counted there, not judged here
                 continue
             annotated = set(spans)
             for span in predicted:
                 self.acceptance[span.label][prediction_outcome(span, annotated)] += 1
+            for version, version_spans in per_version.items():
+                counts = self.by_version.setdefault(version, {})
+                for span in version_spans:
+                    outcome = prediction_outcome(span, annotated)
+                    counts.setdefault(span.label, Counter(dict.fromkeys(OUTCOMES, 0)))[outcome] += 1
 
 
 def status(
@@ -176,7 +193,8 @@ def status(
         for tasks in exported_tasks(studio, found.id, sorted(chunk), batch_size):
             for task in tasks:
                 listed = chunk[task["id"]]
-                tally.task(task, int(listed.overlap or 1), [p.result for p in listed.predictions or []])
+                predictions = [(p.model_version, p.result) for p in listed.predictions or []]
+                tally.task(task, int(listed.overlap or 1), predictions)
         if progress:
             progress(tally.tasks, max(tally.tasks, settings.task_number or 0))
     annotators.save()
@@ -231,4 +249,12 @@ def _acceptance(tally: _Tally) -> dict[str, Any]:
         "tasks": tally.pre_annotated_tasks,
         "per_label": {label: row(counts) for label, counts in tally.acceptance.items()},
         "all": row(overall),
+        "per_version": {
+            version: {
+                "tasks": tally.version_tasks[version],
+                "per_label": {label: row(counts) for label, counts in by_label.items()},
+                "all": row(sum(by_label.values(), Counter())),
+            }
+            for version, by_label in sorted(tally.by_version.items())
+        },
     }

@@ -210,6 +210,17 @@ def _reuse_port(workspace: Workspace, credentials: Credentials) -> Credentials:
     return moved
 
 
+# Label Studio 1.23's default banned subnets (label_studio/core/utils/io.py, validate_ip; Apache-2.0), without
+# 127.0.0.0/8 and ::1/128.
+BANNED_BUT_LOOPBACK = (
+    "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "172.16.0.0/12", "192.0.0.0/24",
+    "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
+    "224.0.0.0/4", "233.252.0.0/24", "240.0.0.0/4", "255.255.255.255/32", "::/128", "::ffff:0:0/96",
+    "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001:0000::/32", "2001:20::/28",
+    "2001:db8::/32", "2002::/16", "fc00::/7", "fe80::/10", "ff00::/8",
+)  # fmt: skip
+
+
 def _spawn(workspace: Workspace, credentials: Credentials) -> subprocess.Popen[bytes]:
     data = data_dir(workspace)
     data.mkdir(parents=True, exist_ok=True)
@@ -221,6 +232,11 @@ def _spawn(workspace: Workspace, credentials: Credentials) -> subprocess.Popen[b
         "LABEL_STUDIO_USER_TOKEN": credentials.token,
         "LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK": "true",
         "PYTHONUNBUFFERED": "1",  # its log lines (a port it moved to, say) reach the log file as they happen
+        # Label Studio's SSRF guard refuses URLs on reserved networks, loopback included; this server listens
+        # on 127.0.0.1 for one user, whose ML backend (`annotate serve`) runs beside it on 127.0.0.1: every
+        # reserved network stays banned but the loopback ones.
+        "USE_DEFAULT_BANNED_SUBNETS": "false",
+        "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(BANNED_BUT_LOOPBACK),
     }
     command = [
         sys.executable, "-m", "label_studio.server", "start",

@@ -21,6 +21,7 @@ import orjson
 
 from annotate import prelabel as rules
 from annotate.errors import AnnotateError, Messages
+from annotate.prelabel.annotators import RULES, PreAnnotator, Suggestion, pre_annotator, rules_version
 from annotate.schema import TEXT_KEY, Schema, load_schema
 from annotate.spans import Span
 from annotate.workspace import Workspace, atomic_write
@@ -55,7 +56,7 @@ class TasksSummary:
 
 def model_version(schema: Schema) -> str:
     """Names the rules and the schema the pre-annotations were made with."""
-    return f"annotate-{rules.RULES_VERSION}/{schema.id}"
+    return rules_version(schema)
 
 
 def article_task(article: dict[str, Any], text_key: str = TEXT_KEY) -> dict[str, Any]:
@@ -71,15 +72,19 @@ def article_task(article: dict[str, Any], text_key: str = TEXT_KEY) -> dict[str,
     }
 
 
-def span_region(span: Span, text: str, index: int, schema: Schema) -> dict[str, Any]:
-    """A Label Studio ``labels`` result for one span (ids are stable so the file is reproducible)."""
-    return {
+def span_region(span: Span, text: str, index: int, schema: Schema, score: float | None = None) -> dict[str, Any]:
+    """A Label Studio ``labels`` result for one span (ids are stable so the file is reproducible), with the
+    pre-annotator's ``score`` for it when it gives one."""
+    region = {
         "id": f"p{index}",
         "from_name": schema.span_control,
         "to_name": schema.text_name,
         "type": "labels",
         "value": {"start": span.start, "end": span.end, "text": span.text_in(text), "labels": [span.label]},
     }
+    if score is not None:
+        region["score"] = score
+    return region
 
 
 def offset_problem(span: Span, text: str) -> str | None:
@@ -93,71 +98,116 @@ def offset_problem(span: Span, text: str) -> str | None:
 
 
 def checked_prediction(
-    article_id: str, text: str, spans: Iterable[Span], schema: Schema, interface: Any, version: str
+    article_id: str,
+    text: str,
+    spans: Iterable[Span | Suggestion],
+    schema: Schema,
+    interface: Any,
+    version: str,
 ) -> tuple[dict[str, Any], list[RefusedRegion]]:
     """The prediction for one task, every region checked by the SDK's ``LabelInterface`` (names,
-    type, labels of the config) and against its text; refused regions come back apart."""
+    type, labels of the config) and against its text; refused regions come back apart.
+
+    A suggestion's score goes on its region; the prediction's ``score`` is the lowest of them (how sure the
+    pre-annotator is of its least sure region: Label Studio sorts tasks by it), absent when none has one."""
     result: list[dict[str, Any]] = []
     refused: list[RefusedRegion] = []
-    for span in spans:
-        region = span_region(span, text, len(result) + 1, schema)
+    for item in spans:
+        span, score = (item.span, item.score) if isinstance(item, Suggestion) else (item, None)
+        region = span_region(span, text, len(result) + 1, schema, score)
         errors = interface.validate_prediction({"result": [region]}, return_errors=True)
         problem = "; ".join(errors) if errors else offset_problem(span, text)
         if problem is None:
             result.append(region)
         else:
             refused.append(RefusedRegion(article_id, span, problem))
-    return {"model_version": version, "result": result}, refused
+    prediction: dict[str, Any] = {"model_version": version, "result": result}
+    scores = [region["score"] for region in result if "score" in region]
+    if scores:
+        prediction["score"] = min(scores)
+    return prediction, refused
 
 
 def build(
     workspace: Workspace,
     out: Path | None = None,
-    prelabel: bool = False,
+    prelabel: bool | str = False,
     on_refused: Callable[[RefusedRegion], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> TasksSummary:
     """Write one Label Studio task per corpus article to ``out`` (default ``tasks/tasks.json``).
 
-    ``progress(done, total)`` is told after every task.
+    ``prelabel``: False, True (the rules), or a pre-annotator's name: ``rules``, ``model:PATH``,
+    ``rules+model:PATH`` (``annotate.prelabel.annotators``). ``progress(done, total)`` is told after every task.
     """
     out = Path(out) if out else workspace.tasks_path
     schema = load_schema(workspace.schema_path)
-    if prelabel and not set(rules.LABELS) & set(schema.label_names):
+    spec = RULES if prelabel is True else prelabel or None
+    if spec == RULES and not set(rules.LABELS) & set(schema.label_names):
         raise AnnotateError(Messages.PRELABEL_NO_LABELS, rules=", ".join(rules.LABELS), schema=schema.id)
+    annotator = pre_annotator(spec, schema, workspace.root) if spec else None
     interface = schema.label_interface()
-    version = model_version(schema)
     total = _count_lines(workspace.articles_path)
     if total == 0:
         raise AnnotateError(Messages.CORPUS_EMPTY, path=workspace.relative(workspace.articles_path))
-    summary = TasksSummary(out=workspace.relative(out), model_version=version if prelabel else None)
+    summary = TasksSummary(out=workspace.relative(out), model_version=annotator.version if annotator else None)
     per_label = Counter(dict.fromkeys(schema.label_names, 0))
     with atomic_write(out, "wb") as stream:
         stream.write(b"[")
-        for article in workspace.read_articles():
-            task = article_task(article, schema.text_key)
-            if prelabel:
-                spans = rules.prelabel(article["text"])
-                prediction, refused = checked_prediction(
-                    article["id"], article["text"], spans, schema, interface, version
-                )
-                task["predictions"] = [prediction]
-                per_label.update(region["value"]["labels"][0] for region in prediction["result"])
-                summary.refused_regions += len(refused)
-                if on_refused:
-                    for region in refused:
-                        on_refused(region)
-            stream.write(b",\n" if summary.tasks else b"\n")
-            stream.write(orjson.dumps(task))
-            summary.tasks += 1
-            if progress:
-                progress(summary.tasks, total)
+        for batch in _batches(workspace.read_articles(), PREDICT_BATCH):
+            found = annotator.predict([article["text"] for article in batch]) if annotator else [None] * len(batch)
+            for article, suggestions in zip(batch, found, strict=True):
+                task = article_task(article, schema.text_key)
+                if annotator is not None:
+                    task["predictions"] = [
+                        _prediction(article, suggestions, schema, interface, annotator, summary, per_label, on_refused)
+                    ]
+                stream.write(b",\n" if summary.tasks else b"\n")
+                stream.write(orjson.dumps(task))
+                summary.tasks += 1
+                if progress:
+                    progress(summary.tasks, total)
         stream.write(b"\n]\n")
-    if prelabel:
+    if annotator is not None:
         summary.predictions = summary.tasks
         summary.regions_per_label = dict(per_label)
         summary.regions = sum(per_label.values())
     return summary
+
+
+PREDICT_BATCH = 32  # articles a model reads at once
+
+
+def _batches(items: Iterable[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _prediction(
+    article: dict[str, Any],
+    suggestions: list[Suggestion],
+    schema: Schema,
+    interface: Any,
+    annotator: PreAnnotator,
+    summary: TasksSummary,
+    per_label: Counter,
+    on_refused: Callable[[RefusedRegion], None] | None,
+) -> dict[str, Any]:
+    prediction, refused = checked_prediction(
+        article["id"], article["text"], suggestions, schema, interface, annotator.version
+    )
+    per_label.update(region["value"]["labels"][0] for region in prediction["result"])
+    summary.refused_regions += len(refused)
+    if on_refused:
+        for region in refused:
+            on_refused(region)
+    return prediction
 
 
 def _count_lines(path: Path) -> int:

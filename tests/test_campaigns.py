@@ -382,6 +382,11 @@ def test_status_figures_equal_what_was_posted(label_studio, pushed_workspace, ca
         sum(n for (_, outcome), n in campaign["outcomes"].items() if outcome == "kept") / total["predicted"]
     )
     assert figures["pre_annotations"]["tasks"] == 10 and figures["left_out"] == {}
+    # one pre-annotator (the rules) made every prediction: its row is the whole
+    version = tasks.model_version(load_schema(pushed_workspace.schema_path))
+    assert figures["pre_annotations"]["per_version"] == {
+        version: {"tasks": 10, "per_label": {k: v for k, v in per_label.items() if v["predicted"]}, "all": total}
+    }
 
 
 def test_status_pages_and_names_annotators_by_pseudonym_only(label_studio, pushed_workspace, campaign, cli):

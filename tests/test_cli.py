@@ -59,6 +59,8 @@ def test_the_commands_are_the_ones_documented():
             ("publish",),
             ("diff",),
             ("export",),
+            ("train",),
+            ("serve",),
         ]
     )
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from annotate.errors import AnnotateError, Messages
-from annotate.prelabel.rules import LABELS, RULES_VERSION, prelabel
+from annotate.prelabel.rules import LABELS, RULES_VERSION
 from annotate.spans import Span
 from annotate.workspace import Workspace, read_jsonl
 
@@ -24,7 +24,8 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _scores(tp: int, fp: int, fn: int) -> dict:
+def scores(tp: int, fp: int, fn: int) -> dict:
+    """Precision, recall and F1 of the counts (None where a denominator is zero), with the counts."""
     return {
         "precision": _ratio(tp, tp + fp),
         "recall": _ratio(tp, tp + fn),
@@ -37,16 +38,16 @@ def _scores(tp: int, fp: int, fn: int) -> dict:
     }
 
 
-def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]]) -> dict:
+def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]], labels: Sequence[str] = LABELS) -> dict:
     """Precision/recall/F1 of predicted vs gold spans, strict match on (start, end, label).
     pairs yields (predicted, gold) per article. Returns
     {"micro": {"precision", "recall", "f1", "tp", "fp", "fn"},
      "per_label": {label: {...same keys...}}}. A figure with a zero denominator is None (never a silent 0).
 
-    ``per_label`` always has the four schema labels, plus any other label seen.  Spans may be
+    ``per_label`` always has ``labels`` (the rules' four by default), plus any other label seen.  Spans may be
     ``Span`` or plain ``(start, end, label)`` tuples; a span repeated within one article counts once.
     """
-    counts = {label: [0, 0, 0] for label in LABELS}  # tp, fp, fn
+    counts = {label: [0, 0, 0] for label in labels}  # tp, fp, fn
     for predicted, gold in pairs:
         predicted_set = {Span(*span[:3]) for span in predicted}
         gold_set = {Span(*span[:3]) for span in gold}
@@ -56,8 +57,8 @@ def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]]) -> dict:
             counts.setdefault(span.label, [0, 0, 0])[2] += 1
     totals = [sum(column) for column in zip(*counts.values(), strict=True)]
     return {
-        "micro": _scores(*totals),
-        "per_label": {label: _scores(*numbers) for label, numbers in counts.items()},
+        "micro": scores(*totals),
+        "per_label": {label: scores(*numbers) for label, numbers in counts.items()},
     }
 
 
@@ -66,26 +67,41 @@ def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]]) -> dict:
 # ---------------------------------------------------------------------------------------------
 
 
-def score(workspace: Workspace, gold_path: Path) -> dict:
-    """The pre-annotator's precision and recall against the gold spans in ``gold_path``.
+def score(workspace: Workspace, gold_path: Path, prelabel: str = "rules") -> dict:
+    """A pre-annotator's precision and recall against the gold spans in ``gold_path``.
 
-    A gold line is ``{"article_id": ..., "spans": [{"start", "end", "label", "text"?}, ...]}``.
+    ``prelabel`` names it as ``annotate.prelabel.annotators`` does: ``rules``, ``model:PATH``,
+    ``rules+model:PATH``. A gold line is ``{"article_id": ..., "spans": [{"start", "end", "label", "text"?}, ...]}``.
     Gold is small and read whole; the corpus is streamed. A malformed line, an article not in the
     corpus or offsets that do not fit the text stop with one line naming the file and the line.
-    Returns ``evaluate()``'s figures plus ``articles`` scored, ``rules_version`` and ``gold``.
+    Returns ``evaluate()``'s figures (per label: the pre-annotator's labels and the schema's) plus
+    ``articles`` scored, ``rules_version``, ``prelabel``, ``model_version`` and ``gold``.
     """
+    from annotate.prelabel.annotators import pre_annotator
+    from annotate.schema import load_schema
+
+    schema = load_schema(workspace.schema_path)
+    annotator = pre_annotator(prelabel, schema, workspace.root)
     gold = _read_reference_spans(gold_path)
-    pairs = []
+    texts, references = [], []
     for article in workspace.read_articles():
         if article["id"] in gold:
             line, raw_spans = gold.pop(article["id"])
-            spans = _gold_spans(gold_path, line, article, raw_spans)
-            pairs.append((prelabel(article["text"]), spans))
+            references.append(_gold_spans(gold_path, line, article, raw_spans))
+            texts.append(article["text"])
     if gold:
         article_id, (line, _) = next(iter(gold.items()))
         raise _bad_gold(gold_path, line, f"article '{article_id}' is not in the corpus", "Add it, or remove the line.")
-    figures = evaluate(pairs)
-    return {"gold": workspace.relative(gold_path), "articles": len(pairs), "rules_version": RULES_VERSION, **figures}
+    labels = list(dict.fromkeys([*annotator.labels, *schema.label_names]))
+    figures = evaluate(zip(annotator.spans(texts), references, strict=True), labels)
+    return {
+        "gold": workspace.relative(gold_path),
+        "articles": len(texts),
+        "rules_version": RULES_VERSION,
+        "prelabel": annotator.spec,
+        "model_version": annotator.version,
+        **figures,
+    }
 
 
 def _read_reference_spans(path: Path) -> dict[str, tuple[int, list]]:
