@@ -136,7 +136,13 @@ def pushed_articles(studio: Studio, project_id: int) -> dict[str, str]:
     return found
 
 
-def read_tasks(workspace: Workspace) -> Iterator[tuple[dict[str, Any], bytes]]:
+def read_tasks(workspace: Workspace) -> Iterator[dict[str, Any]]:
+    """Stream the tasks of the task file ``annotate tasks build`` wrote."""
+    for task, _raw in read_task_lines(workspace):
+        yield task
+
+
+def read_task_lines(workspace: Workspace) -> Iterator[tuple[dict[str, Any], bytes]]:
     """Stream the task file ``annotate tasks build`` wrote: each task, and its JSON as bytes.
 
     The file ``tasks build`` writes holds one task per line; those lines are the bytes sent, as they
@@ -349,7 +355,7 @@ def push(
             summary.round["by"] = record.get("by", RANDOM)
         batch = _Batch(ThreadPoolExecutor(max_workers=1), studio, ledger, summary, progress)
         try:
-            for task, raw in read_tasks(workspace):
+            for task, raw in read_task_lines(workspace):
                 summary.tasks_read += 1
                 data = task["data"]
                 if in_round is not None:
@@ -513,7 +519,7 @@ def ensure_round(
     sample drawn from the task file's articles not in the project, recorded before anything is
     pushed: stratified by source (``by`` ``"random"``, the default) or the least certain (``"uncertainty"``,
     ``least_certain``). Returns (record, new)."""
-    task_ids = [task["data"]["article_id"] for task, _raw in read_tasks(workspace)]
+    task_ids = [task["data"]["article_id"] for task in read_tasks(workspace)]
     recorded = list(workspace.read_rounds())
     mine = next((r for r in recorded if r["project"] == project and r["round"] == name), None)
     if mine is not None:

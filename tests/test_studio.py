@@ -248,16 +248,16 @@ def test_a_ledger_of_another_server_or_torn_by_a_kill_is_not_trusted_beyond_what
 
 
 def test_a_task_file_laid_out_by_hand_pushes_the_same_tasks(pushed_workspace):
-    from annotate.push import read_tasks
+    from annotate.push import read_task_lines, read_tasks
 
-    lines = [task for task, _raw in read_tasks(pushed_workspace)]
+    lines = list(read_tasks(pushed_workspace))
     pushed_workspace.tasks_path.write_text(json.dumps(lines, indent=2), encoding="utf-8")
-    parsed = list(read_tasks(pushed_workspace))
+    parsed = list(read_task_lines(pushed_workspace))
     assert [task for task, _raw in parsed] == lines and [json.loads(raw) for _task, raw in parsed] == lines
     # one task per line until a task spans lines: read on from there
     mixed = b"[\n" + json.dumps(lines[0]).encode() + b",\n" + json.dumps(lines[1:], indent=1)[1:].encode()
     pushed_workspace.tasks_path.write_bytes(mixed)
-    assert [task for task, _raw in read_tasks(pushed_workspace)] == lines
+    assert list(read_tasks(pushed_workspace)) == lines
 
 
 def two_hundred_articles(workspace, folder: Path) -> None:
