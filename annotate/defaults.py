@@ -11,6 +11,7 @@ LABEL_STUDIO_URL_ENV = "LABEL_STUDIO_URL"
 LABEL_STUDIO_API_KEY_ENV = "LABEL_STUDIO_API_KEY"
 PUSH_BATCH_SIZE = 1000  # Label Studio imports 10,000 tasks in 2.5 s at 1,000 a call, 5.6 s at 200
 PULL_BATCH_SIZE = 200  # task ids per export request: keeps the URL short and each request quick
+PULL_REQUESTS = 3  # export requests in flight at once: the server works while the last response is imported
 AGREEMENT_RESAMPLES = 1000
 AGREEMENT_SEED = 0
 RELEASE_RATIOS = (0.8, 0.1, 0.1)
