@@ -46,7 +46,7 @@ from annotate.workspace import Workspace, atomic_write
 DEFAULT_BATCH_SIZE = defaults.PULL_BATCH_SIZE
 IN_FLIGHT = defaults.PULL_REQUESTS
 STATE_VERSION = 1
-LATE_COMMIT_MARGIN = 300  # seconds: tasks updated this long before the last pull's newest are listed again
+LATE_COMMIT_MARGIN = 60  # seconds: a save (a bulk import: one transaction) committed this late is still caught
 FIRST_PULL, ASKED, SCHEMA_CHANGED, STORE_CHANGED = (
     "first pull of this project into this workspace",
     "--full",
@@ -191,14 +191,15 @@ def download(
     task_ids: list[int] | None = None,
 ) -> tuple[Path, int]:
     """Write the JSON export of the project (or of ``task_ids``) to ``exports/<name>-<sha256[:16]>.json``;
-    (path, tasks asked for). Not imported: ``pull`` imports while it downloads."""
+    (path, tasks exported). Not imported: ``pull`` imports while it downloads."""
     if task_ids is None:
-        task_ids = all_task_ids(studio, project_id, studio.task_count(project_id))
+        task_ids = all_task_ids(studio, project_id, studio.task_count(project_id)[0])
     workspace.exports_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
+    seen: dict[int, tuple[str, list[int]]] = {}
     with tempfile.NamedTemporaryFile("wb", dir=workspace.exports_dir, suffix=".tmp", delete=False) as out:
         try:
-            for piece in raw_export(studio, project_id, task_ids, batch_size, {}, progress):
+            for piece in raw_export(studio, project_id, task_ids, batch_size, seen, progress):
                 out.write(piece)
                 digest.update(piece)
         except BaseException:
@@ -206,7 +207,7 @@ def download(
             raise
     target = workspace.exports_dir / f"{name}-{digest.hexdigest()[:16]}.json"
     os.replace(out.name, target)
-    return target, len(task_ids)
+    return target, len(seen)
 
 
 class _Feed:
@@ -310,7 +311,8 @@ class PullState:
     project_id: int
     schema_sha256: str
     stores_sha256: dict[str, str | None]
-    tasks: dict[int, tuple[str, list[int]]]  # task id -> (updated_at as listed, annotation ids exported)
+    tasks: dict[int, tuple[str, list[int]]]  # task id -> (updated_at, annotation ids), as exported
+    started: str  # the server's clock when the pull began: later changes have a later updated_at
 
     def to_json(self) -> bytes:
         return orjson.dumps(
@@ -320,6 +322,7 @@ class PullState:
                 "project_id": self.project_id,
                 "schema_sha256": self.schema_sha256,
                 "stores_sha256": self.stores_sha256,
+                "started": self.started,
                 "tasks": {str(task): [stamp, ids] for task, (stamp, ids) in sorted(self.tasks.items())},
             }
         )
@@ -344,8 +347,11 @@ def load_state(workspace: Workspace, url: str, project_id: int) -> PullState | N
         return None  # a damaged state only costs a full pull
     if raw.get("version") != STATE_VERSION or raw.get("url") != url or raw.get("project_id") != project_id:
         return None
-    tasks = {int(task): (stamp, ids) for task, (stamp, ids) in raw["tasks"].items()}
-    return PullState(url, project_id, raw["schema_sha256"], raw["stores_sha256"], tasks)
+    try:
+        tasks = {int(task): (stamp, ids) for task, (stamp, ids) in raw["tasks"].items()}
+        return PullState(url, project_id, raw["schema_sha256"], raw["stores_sha256"], tasks, raw["started"])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def save_state(workspace: Workspace, state: PullState) -> None:
@@ -401,16 +407,12 @@ def all_task_ids(studio: Studio, project_id: int, count: int) -> list[int]:
     return sorted(studio.task_stamps(project_id))
 
 
-def _changed_since(
-    studio: Studio, project_id: int, count: int, before: dict[int, tuple[str, list[int]]]
-) -> tuple[list[int], list[int]]:
-    """(task ids to export, task ids deleted) against the last pull: the tasks updated since its newest
-    ``updated_at`` (less a margin for a save committed late), all tasks listed only when the count says a
-    task was deleted."""
-    newest = max((stamp for stamp, _ in before.values()), default=None)
-    since = None
-    if newest is not None:
-        since = server_time(datetime.fromisoformat(newest) - timedelta(seconds=LATE_COMMIT_MARGIN))
+def _changed_since(studio: Studio, project_id: int, count: int, state: PullState) -> tuple[list[int], list[int]]:
+    """(task ids to export, task ids deleted) against the last pull: the tasks updated since it began
+    (less a margin for a save committed late), compared with what it saw; all tasks are listed only when
+    the count says a task was deleted."""
+    before = state.tasks
+    since = server_time(datetime.fromisoformat(state.started) - timedelta(seconds=LATE_COMMIT_MARGIN))
     listed = studio.task_stamps(project_id, updated_after=since)
     deleted: list[int] = []
     if count != len(before) + sum(task not in before for task in listed):
@@ -431,12 +433,12 @@ def pull(
     """Fetch the tasks of ``project`` that changed since the last pull (all: ``full``, or the first time)
     with their annotations, save the raw export, import it while it downloads."""
     found = studio.project(project)
-    count = studio.task_count(found.id)
+    count, started = studio.task_count(found.id)
     state = load_state(workspace, studio.url, found.id)
     full_because = _full_because(workspace, state, full)
     before = state.tasks if state is not None else {}
-    if full_because is None:
-        wanted, deleted_tasks = _changed_since(studio, found.id, count, before)
+    if state is not None and full_because is None:
+        wanted, deleted_tasks = _changed_since(studio, found.id, count, state)
     else:
         wanted, deleted_tasks = all_task_ids(studio, found.id, count), []
     seen: dict[int, tuple[str, list[int]]] = {}
@@ -461,7 +463,9 @@ def pull(
     kept.update(seen)
     save_state(
         workspace,
-        PullState(studio.url, found.id, _file_sha256(workspace.schema_path) or "", _stores_sha256(workspace), kept),
+        PullState(
+            studio.url, found.id, _file_sha256(workspace.schema_path) or "", _stores_sha256(workspace), kept, started
+        ),
     )
     return PullResult(
         project,

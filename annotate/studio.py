@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import email.utils
 import importlib.util
 import json
 import os
@@ -360,8 +361,12 @@ class Studio:
             ends.append(first.id)
         return ends[0], ends[1]
 
-    def task_count(self, project_id: int) -> int:
-        return self.client.projects.get(project_id).task_number or 0
+    def task_count(self, project_id: int) -> tuple[int, str]:
+        """The project's task count, and the server's clock (``server_time``; its Date header, else ours)."""
+        response = self.client.projects.with_raw_response.get(project_id)
+        date = response.headers.get("date")
+        moment = email.utils.parsedate_to_datetime(date) if date else datetime.now(timezone.utc)
+        return response.data.task_number or 0, server_time(moment)
 
     def users_by_id(self) -> dict[int, str]:
         """User id -> e-mail, to give annotators stable pseudonyms (kept local, never published)."""
