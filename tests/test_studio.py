@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,6 +22,7 @@ import pytest
 
 from annotate import corpus, studio, tasks
 from annotate import pull as pull_stage
+from annotate.errors import AnnotateError
 from annotate.pull import FIRST_PULL, STORE_CHANGED, pull
 from annotate.push import push
 from annotate.workspace import init_workspace, read_jsonl
@@ -453,6 +455,51 @@ def test_the_cli_pulls_incrementally_and_fully_on_request(label_studio, pushed_w
     assert "Nothing changed; no export written." in again.stdout
     full = json.loads(cli(*args, "--full", "--json", workspace=pushed_workspace).stdout)
     assert full["full_because"] == "--full" and full["annotations"]["unchanged"] == 14
+
+
+class _StubStudio:
+    """Just enough of a connection for pull's download, without a server: ids -> synthetic tasks."""
+
+    url = "http://stub"
+
+    def __init__(self, ids_range: tuple[int, int] | None = None, listed: dict[int, str] | None = None):
+        self.ids_range, self.listed = ids_range, listed or {}
+
+    def task_id_range(self, project_id: int) -> tuple[int, int] | None:
+        return self.ids_range
+
+    def task_stamps(self, project_id: int, updated_after: str | None = None) -> dict[int, str]:
+        return self.listed
+
+    def users_by_id(self) -> dict[int, str]:
+        return {}
+
+
+def test_the_whole_project_is_asked_by_id_range_when_dense_else_listed():
+    assert pull_stage.all_task_ids(_StubStudio((5, 9)), 1, 5) == [5, 6, 7, 8, 9]
+    assert pull_stage.all_task_ids(_StubStudio((5, 14)), 1, 5) == list(range(5, 15))  # half the ids: still a range
+    sparse = _StubStudio((1, 900), {900: "t", 1: "t", 450: "t"})
+    assert pull_stage.all_task_ids(sparse, 1, 3) == [1, 450, 900]
+    assert pull_stage.all_task_ids(_StubStudio(None), 1, 0) == []
+
+
+def test_an_import_that_fails_stops_the_download_and_leaves_nothing(workspace, monkeypatch):
+    calls = []
+
+    def batch(studio, project_id, ids):
+        calls.append(ids)
+        return orjson.dumps([{"id": i, "updated_at": "2026-01-01T00:00:00.000000Z", "data": {}} for i in ids])
+
+    def failing_import(workspace, path, users_by_id=None, source=None):
+        raise AnnotateError("the import gave up")
+
+    monkeypatch.setattr(pull_stage, "export_batch", batch)
+    monkeypatch.setattr(pull_stage, "import_export", failing_import)
+    with pytest.raises(AnnotateError, match="gave up"):
+        pull_stage._download_and_import(workspace, _StubStudio(), 1, "p", list(range(1, 2001)), 5, {}, None)
+    assert len(calls) < 100  # of 400 batches: the bounded feed stopped the download
+    assert list((workspace.root / ".pull").iterdir()) == []
+    assert not any(thread.name == "pull-download" for thread in threading.enumerate())
 
 
 # -- the local server, again ---------------------------------------------------------------------------
