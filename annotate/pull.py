@@ -459,8 +459,10 @@ def pull(
         if task in gone or task in seen
         for annotation in set(ids) - set(seen[task][1] if task in seen else ())
     )
-    kept = {task: before[task] for task in before if task not in gone and task not in wanted and full_because is None}
-    kept.update(seen)
+    kept = {} if full_because is not None else {task: ids for task, ids in before.items() if task not in gone}
+    kept.update(seen)  # a wanted task missing from the export was deleted meanwhile: dropped below
+    for task in set(wanted) - set(seen):
+        kept.pop(task, None)
     save_state(
         workspace,
         PullState(
