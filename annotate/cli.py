@@ -935,9 +935,17 @@ def pull_command(
     url: UrlOption = None,
     api_key: ApiKeyOption = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Task ids per export request.")] = defaults.PULL_BATCH_SIZE,
+    full: Annotated[
+        bool, typer.Option("--full", help="Pull every task, not only those changed since the last pull.")
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Fetch every task of a project with its annotations, save the raw export, import it.
+    """Fetch the tasks of a project that changed since the last pull, with their annotations; save the raw
+    export and import it.
+
+    The first pull (or --full) fetches every task. Later pulls fetch only new tasks and tasks whose
+    updated_at moved (an annotation created, changed or deleted); annotations and tasks deleted on the
+    server are reported and stay in the store, as a full pull leaves them.
 
     Example:
 
@@ -952,11 +960,25 @@ def pull_command(
     with progress_bar("Pulling tasks") as bar:
         task = bar.task_ids[0]
         result = pull_stage.pull(
-            ws, studio, project, batch_size, progress=lambda done, total: bar.update(task, completed=done, total=total)
+            ws,
+            studio,
+            project,
+            batch_size,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            full=full,
         )
-    _report_import(result.imported, as_json, {"project": project, "tasks_in_project": result.tasks})
+    extra = {"project": project, "tasks_in_project": result.tasks, **result.pull_figures()}
+    _report_import(result.imported, as_json, extra)
     if not as_json:
-        typer.echo(f"Raw export kept as {result.export}.")
+        how = f"full: {result.full_because}" if result.full_because else "incremental"
+        typer.echo(f"Pulled {result.pulled} of {result.tasks} tasks ({how}).")
+        deleted = result.deleted_tasks, result.deleted_annotations
+        if any(deleted):
+            typer.echo(
+                f"Deleted on the server since the last pull: {len(deleted[0])} tasks, {len(deleted[1])} annotations "
+                "(their records stay in the store)."
+            )
+        typer.echo(f"Raw export kept as {result.export}." if result.export else "Nothing changed; no export written.")
 
 
 @app.command("import")

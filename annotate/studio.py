@@ -15,6 +15,7 @@ import base64
 import binascii
 import contextlib
 import dataclasses
+import email.utils
 import importlib.util
 import json
 import os
@@ -27,6 +28,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from types import SimpleNamespace
@@ -477,9 +479,44 @@ class Studio:
         ids = answer.get("task_ids") if isinstance(answer, dict) else None
         return [int(task_id) for task_id in ids] if isinstance(ids, list) else None
 
+    def task_stamps(self, project_id: int, updated_after: str | None = None) -> dict[int, str]:
+        """Task id -> ``updated_at`` (``server_time``) of every task of the project, or of those updated
+        after that moment (a data-manager filter: cheap when few changed; listing all is not)."""
+        query = None
+        if updated_after is not None:
+            item = {"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime"}
+            query = json.dumps({"filters": {"conjunction": "and", "items": [{**item, "value": updated_after}]}})
+        listed = self.client.tasks.list(project=project_id, include="id,updated_at", page_size=PAGE_SIZE, query=query)
+        return {task.id: server_time(task.updated_at) for task in listed}
+
+    def task_id_range(self, project_id: int) -> tuple[int, int] | None:
+        """The lowest and highest task id of the project (two one-task pages), None if it has no task."""
+        ends = []
+        for order in ("tasks:id", "-tasks:id"):
+            query = json.dumps({"ordering": [order]})
+            first = next(iter(self.client.tasks.list(project=project_id, include="id", page_size=1, query=query)), None)
+            if first is None:
+                return None
+            ends.append(first.id)
+        return ends[0], ends[1]
+
+    def task_count(self, project_id: int) -> tuple[int, str]:
+        """The project's task count, and the server's clock (``server_time``; its Date header, else ours)."""
+        response = self.client.projects.with_raw_response.get(project_id)
+        date = response.headers.get("date")
+        moment = email.utils.parsedate_to_datetime(date) if date else datetime.now(timezone.utc)
+        return response.data.task_number or 0, server_time(moment)
+
     def users_by_id(self) -> dict[int, str]:
         """User id -> e-mail, to give annotators stable pseudonyms (kept local, never published)."""
         return {user.id: user.email for user in self.client.users.list() if user.email}
+
+
+def server_time(value: Any) -> str:
+    """A time as Label Studio writes and filters it (UTC, microseconds: 2026-12-01T16:34:44.187061Z), from its
+    JSON text or from the SDK's datetime."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def connect(workspace: Workspace | None, url: str | None = None, api_key: str | None = None) -> Studio:

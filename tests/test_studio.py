@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import operator
 import os
@@ -9,15 +10,20 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
+import orjson
 import pytest
 
 from annotate import corpus, studio, tasks
-from annotate.pull import pull
+from annotate import pull as pull_stage
+from annotate.errors import AnnotateError
+from annotate.pull import FIRST_PULL, STORE_CHANGED, pull
 from annotate.push import push
 from annotate.workspace import init_workspace, read_jsonl
 
@@ -415,15 +421,21 @@ def test_pulling_again_changes_nothing_and_an_edit_comes_back_as_an_update(
     name = annotated_project["name"]
     pull(pushed_workspace, label_studio.studio, name)
     before = pushed_workspace.annotations_path.read_bytes()
-    again = pull(pushed_workspace, label_studio.studio, name).imported
+    again = pull(pushed_workspace, label_studio.studio, name, full=True).imported
     assert again.tallies["annotations"].unchanged == 14 and pushed_workspace.annotations_path.read_bytes() == before
+    nothing = pull(pushed_workspace, label_studio.studio, name)  # incremental: no task changed
+    assert nothing.pulled == 0 and nothing.imported.tallies["annotations"].read == 0
+    assert pushed_workspace.annotations_path.read_bytes() == before
     project = annotated_project["project"]
-    annotation = next(a for a in label_studio.client.annotations.list(id=server_tasks(label_studio, project.id)[0].id))
-    text = server_tasks(label_studio, project.id)[0].data["text"]
+    edited_task = next(t for t in server_tasks(label_studio, project.id) if t.data["article_id"] in {
+        article for article, _ in annotated_project["posted"]})  # fmt: skip
+    annotations = list(label_studio.client.annotations.list(id=edited_task.id))
+    text = edited_task.data["text"]
     first_word = text.split()[0]
-    label_studio.client.annotations.update(annotation.id, result=[ls.span_region(text, first_word, "actor")])
-    updated = pull(pushed_workspace, label_studio.studio, name).imported
-    assert updated.tallies["annotations"].updated == 1 and updated.tallies["annotations"].unchanged == 13
+    label_studio.client.annotations.update(annotations[0].id, result=[ls.span_region(text, first_word, "actor")])
+    updated = pull(pushed_workspace, label_studio.studio, name)
+    assert updated.pulled == 1 and updated.imported.tallies["annotations"].updated == 1
+    assert updated.imported.tallies["annotations"].unchanged == len(annotations) - 1
     records = list(read_jsonl(pushed_workspace.annotations_path))
     assert len(records) == 14
     assert any(r["spans"] and r["spans"][0]["text"] == first_word and r["spans"][0]["start"] == 0 for r in records)
@@ -438,6 +450,173 @@ def test_pull_pages_through_a_project_bigger_than_one_batch(label_studio, pushed
     result = pull(pushed_workspace, label_studio.studio, annotated_project["name"], batch_size=7)
     assert result.tasks == 36 and result.imported.tasks_read == 36
     assert result.imported.tallies["annotations"].read == 14
+
+
+# -- incremental pull, the raw export, a failed request ------------------------------------------------
+
+
+def stored_keys(workspace) -> list[tuple[str, str]]:
+    return sorted((r["article_id"], r["annotator"]) for r in workspace.read_annotations())
+
+
+def test_an_incremental_pull_catches_new_changed_and_deleted_annotations_and_tasks(
+    label_studio, pushed_workspace, annotated_project
+):
+    name, project = annotated_project["name"], annotated_project["project"]
+    client = label_studio.client
+    first = pull(pushed_workspace, label_studio.studio, name)
+    assert first.full_because == FIRST_PULL and first.pulled == first.tasks == 36
+    exports = sorted(pushed_workspace.exports_dir.iterdir())
+
+    nothing = pull(pushed_workspace, label_studio.studio, name)
+    assert nothing.full_because is None and nothing.pulled == 0 and nothing.export is None
+    assert nothing.imported.balanced and nothing.imported.tasks_read == 0
+    assert sorted(pushed_workspace.exports_dir.iterdir()) == exports  # no export written
+
+    tasks = server_tasks(label_studio, project.id)
+    posted_articles = {article for article, _ in annotated_project["posted"]}
+    untouched = next(t for t in tasks if t.data["article_id"] not in posted_articles)
+    text = untouched.data["text"]
+    client.annotations.create(
+        id=untouched.id,
+        result=[ls.span_region(text, text.split()[0], "actor")],
+        completed_by=label_studio.annotators[2].id,
+    )
+    new = pull(pushed_workspace, label_studio.studio, name)
+    assert new.pulled == 1 and new.imported.tallies["annotations"].imported == 1 and new.imported.balanced
+    assert new.export is not None and (pushed_workspace.root / new.export).exists()
+
+    annotated = next(t for t in tasks if t.data["article_id"] in posted_articles)
+    doomed = next(iter(client.annotations.list(id=annotated.id)))
+    before = stored_keys(pushed_workspace)
+    client.annotations.delete(doomed.id)
+    deleted = pull(pushed_workspace, label_studio.studio, name)
+    assert deleted.pulled == 1 and deleted.deleted_annotations == [doomed.id]
+    assert stored_keys(pushed_workspace) == before  # kept in the store, as a full pull keeps it
+    full = pull(pushed_workspace, label_studio.studio, name, full=True)
+    assert full.pulled == 36 and stored_keys(pushed_workspace) == before
+    assert full.imported.tallies["annotations"].read == 14 and full.imported.tallies["annotations"].unchanged == 14
+
+    report = "Shelling hit the market in Kharkiv on Monday, officials said."
+    client.projects.import_tasks(project.id, request=[{"data": {"text": report}}])
+    (made,) = [task.id for task in server_tasks(label_studio, project.id) if task.data["text"] == report]
+    client.annotations.create(
+        id=made, result=[ls.span_region(report, "Kharkiv", "location")], completed_by=label_studio.annotators[0].id
+    )
+    client.tasks.delete(untouched.id)
+    changed = pull(pushed_workspace, label_studio.studio, name)
+    assert changed.pulled == 1 and changed.tasks == 36 and changed.deleted_tasks == [untouched.id]
+    assert len(changed.deleted_annotations) == 1  # the annotation of the deleted task
+    assert changed.imported.tallies["annotations"].imported == 1 and changed.imported.articles_added == 1
+    assert changed.imported.balanced
+
+
+def test_the_raw_export_is_the_servers_and_a_changed_store_means_a_full_pull(
+    label_studio, pushed_workspace, annotated_project
+):
+    name, project = annotated_project["name"], annotated_project["project"]
+    result = pull(pushed_workspace, label_studio.studio, name, batch_size=5)
+    kept = pushed_workspace.root / result.export
+    raw = kept.read_bytes()
+    assert (
+        hashlib.sha256(raw).hexdigest()[:16] in kept.name and result.imported.sha256 == hashlib.sha256(raw).hexdigest()
+    )
+    one_request = b"".join(
+        label_studio.client.projects.exports.download_sync(project.id, export_type="JSON", download_all_tasks=True)
+    )
+    by_id = sorted(orjson.loads(one_request), key=lambda task: task["id"])
+    assert orjson.loads(raw) == by_id  # the same tasks, in task-id order, as the one-request export
+    assert [task["id"] for task in orjson.loads(raw)] == sorted(
+        task.id for task in server_tasks(label_studio, project.id)
+    )
+
+    records = pushed_workspace.annotations_path.read_bytes().splitlines(keepends=True)
+    pushed_workspace.annotations_path.write_bytes(b"".join(records[1:]))  # a record lost by hand
+    again = pull(pushed_workspace, label_studio.studio, name)
+    assert again.full_because == STORE_CHANGED and again.imported.tallies["annotations"].imported == 1
+
+
+def test_a_pull_whose_request_fails_mid_way_changes_nothing(
+    label_studio, pushed_workspace, annotated_project, monkeypatch
+):
+    name = annotated_project["name"]
+    real = pull_stage.export_batch
+    calls = []
+
+    def failing(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise httpx.ReadError("the server went away")
+        return real(*args)
+
+    monkeypatch.setattr(pull_stage, "export_batch", failing)
+    with pytest.raises(httpx.ReadError):
+        pull(pushed_workspace, label_studio.studio, name, batch_size=5)
+    assert not pushed_workspace.annotations_path.exists()
+    assert not pushed_workspace.exports_dir.exists() or not any(pushed_workspace.exports_dir.iterdir())
+    assert list((pushed_workspace.root / ".pull").iterdir()) == []  # no state, no partial download
+    monkeypatch.setattr(pull_stage, "export_batch", real)
+    result = pull(pushed_workspace, label_studio.studio, name, batch_size=5)
+    assert result.full_because == FIRST_PULL and result.imported.tallies["annotations"].imported == 14
+
+
+def test_the_cli_pulls_incrementally_and_fully_on_request(label_studio, pushed_workspace, annotated_project, cli):
+    args = ("pull", "--project", annotated_project["name"], *label_studio.connection_args())
+    first = json.loads(cli(*args, "--json", workspace=pushed_workspace).stdout)
+    assert first["incremental"] is False and first["tasks_pulled"] == 36 and first["balanced"]
+    again = cli(*args, workspace=pushed_workspace)
+    assert again.exit_code == 0 and "Pulled 0 of 36 tasks (incremental)" in again.stdout
+    assert "Nothing changed; no export written." in again.stdout
+    full = json.loads(cli(*args, "--full", "--json", workspace=pushed_workspace).stdout)
+    assert full["full_because"] == "--full" and full["annotations"]["unchanged"] == 14
+
+
+class _StubStudio:
+    """Just enough of a connection for pull's download, without a server: ids -> synthetic tasks."""
+
+    url = "http://stub"
+
+    def __init__(self, ids_range: tuple[int, int] | None = None, listed: dict[int, str] | None = None):
+        self.ids_range, self.listed = ids_range, listed or {}
+
+    def task_id_range(self, project_id: int) -> tuple[int, int] | None:
+        return self.ids_range
+
+    def task_stamps(self, project_id: int, updated_after: str | None = None) -> dict[int, str]:
+        return self.listed
+
+    def users_by_id(self) -> dict[int, str]:
+        return {}
+
+
+def test_the_whole_project_is_asked_by_id_range_when_dense_else_listed():
+    assert pull_stage.all_task_ids(_StubStudio((5, 9)), 1, 5) == [5, 6, 7, 8, 9]
+    assert pull_stage.all_task_ids(_StubStudio((5, 14)), 1, 5) == list(range(5, 15))  # half the ids: still a range
+    sparse = _StubStudio((1, 900), {900: "t", 1: "t", 450: "t"})
+    assert pull_stage.all_task_ids(sparse, 1, 3) == [1, 450, 900]
+    assert pull_stage.all_task_ids(_StubStudio(None), 1, 0) == []
+
+
+def test_an_import_that_fails_stops_the_download_and_leaves_nothing(workspace, monkeypatch):
+    calls = []
+
+    def batch(studio, project_id, ids):
+        calls.append(ids)
+        return orjson.dumps([{"id": i, "updated_at": "2026-01-01T00:00:00.000000Z", "data": {}} for i in ids])
+
+    def failing_import(workspace, path, users_by_id=None, source=None):
+        raise AnnotateError("the import gave up")
+
+    monkeypatch.setattr(pull_stage, "export_batch", batch)
+    monkeypatch.setattr(pull_stage, "import_export", failing_import)
+    with pytest.raises(AnnotateError, match="gave up"):
+        pull_stage._download_and_import(workspace, _StubStudio(), 1, "p", list(range(1, 2001)), 5, {}, None)
+    assert len(calls) < 100  # of 400 batches: the bounded feed stopped the download
+    assert list((workspace.root / ".pull").iterdir()) == []
+    assert not any(thread.name == "pull-download" for thread in threading.enumerate())
+
+
+# -- the local server, again ---------------------------------------------------------------------------
 
 
 def test_studio_up_on_a_running_server_finds_it(label_studio, cli):

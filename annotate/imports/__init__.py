@@ -32,12 +32,13 @@ stores and the quarantine), ``summary`` (the reconciliation). This module is the
 
 from __future__ import annotations
 
+import contextlib
 import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from annotate import corpus
 from annotate.errors import AnnotateError, ExitCode, Messages
@@ -152,12 +153,15 @@ def import_export(
     users_by_id: dict[int, str] | None = None,
     progress: Callable[[int], None] | None = None,
     annotator: str | None = None,
+    source: IO[bytes] | None = None,
 ) -> ImportSummary:
     """Import a Label Studio JSON export into the workspace's annotation records.
 
     ``users_by_id`` (from the server, on pull) ties bare ``completed_by`` ids to e-mails for stable
     pseudonyms; ``annotator`` (a name or e-mail) gives every annotation and draft of the file to that
-    one person, whoever ``completed_by`` says; ``progress(bytes)`` hears of the bytes read.
+    one person, whoever ``completed_by`` says; ``progress(bytes)`` hears of the bytes read. ``source``
+    is read in place of ``path`` when given (pull imports while it downloads: the stream gives the bytes
+    being written to ``path``, which holds them all once the stream ends).
     """
     path = Path(path)
     if annotator is not None and not annotator.strip():
@@ -171,7 +175,7 @@ def import_export(
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small parsed objects: the collector would be the bottleneck (DESIGN)
     try:
-        with path.open("rb") as raw:
+        with path.open("rb") if source is None else contextlib.nullcontext(source) as raw:
             reader = CountingReader(raw, progress)
             for task in read_export(reader, shown):
                 importer.task(task)
