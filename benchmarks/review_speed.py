@@ -35,19 +35,8 @@ sys.path.insert(0, str(HERE.parent))
 from annotate.gold import gold  # noqa: E402
 from annotate.imports import import_export  # noqa: E402
 from annotate.review import review  # noqa: E402
+from annotate.review.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from annotate.workspace import init_workspace, jsonl_writer  # noqa: E402
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",  # a container's small /dev/shm must not crash the renderer
-]
 
 # Change one filter and time the synchronous redraw of the list, inside the page.
 TIME_FILTER = """([id, value]) => {
@@ -112,7 +101,7 @@ def main() -> None:
             f"chunk {max(path.stat().st_size for path in chunks) / 1e3:.0f} kB)"
         )
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
             first = []
             for _ in range(3):
                 page = browser.new_page(viewport={"width": 1200, "height": 900})

@@ -24,20 +24,10 @@ from typing import Any
 
 from playwright.sync_api import Page, sync_playwright
 
+from annotate.review.browser import CHROMIUM, CHROMIUM_ARGS
 from annotate.studio import connect, read_credentials
 from annotate.workspace import open_workspace
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 LABEL = "actor"
 WORD = re.compile(r"\b[^\W\d_]{5,}\b")  # a whole word of 5+ letters
 
@@ -111,7 +101,7 @@ def main() -> None:
     project = studio.project(args.project)
     tasks = list(studio.tasks(project.id, include="id,data,total_annotations"))
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", *CHROMIUM_ARGS])
         print(f"Chromium {browser.version}")
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{credentials.url}/user/login/")

@@ -22,10 +22,8 @@ from annotate import corpus, tasks  # noqa: E402
 from annotate.gold import gold  # noqa: E402
 from annotate.imports import import_export  # noqa: E402
 from annotate.review import review  # noqa: E402
+from annotate.review.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from annotate.workspace import init_workspace  # noqa: E402
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"]  # fmt: skip
 
 
 def small(path: Path) -> None:
@@ -48,7 +46,7 @@ def main() -> None:
         review(ws, Path(tmp) / "site")
         page_url = (Path(tmp) / "site" / "index.html").as_uri()
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
             page = browser.new_page(viewport={"width": 1100, "height": 760})
             page.goto(page_url)
             page.wait_for_selector("body[data-ready]")

@@ -25,6 +25,7 @@ from annotate.agreement import CLASSES, report
 from annotate.gold import gold
 from annotate.imports import import_export
 from annotate.review import ProjectLink, review
+from annotate.review.browser import CHROMIUM, CHROMIUM_ARGS
 from annotate.review.data import classify, gather
 from annotate.spans import Span
 from annotate.workspace import init_workspace
@@ -32,17 +33,6 @@ from annotate.workspace import init_workspace
 from .conftest import BUNDLED, REPO
 from .records import annotation_record, write_records
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",  # a container's small /dev/shm must not crash the renderer
-]
 EMOJI_TEXT = "Drone 🚀 strikes hit Odesa port 🇺🇦 overnight; two dock workers 👷 were wounded, officials in Odesa said."
 LONE_TEXT = "Only one annotator read this one: a mortar shell hit the market in Goma."
 SCRIPT_TITLE = "Markup <b>in</b> a title <script>window.__ran_title = 1</script>"
@@ -138,7 +128,7 @@ def browser():
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does it)")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
         yield chromium
         chromium.close()
 
