@@ -76,6 +76,7 @@ def run(code: str, *args: str) -> dict[str, float]:
 def prepared_export(tasks: int, folder: Path) -> tuple[Path, Path]:
     """A synthetic export of ``tasks`` tasks x 3 annotators (``make_export.py``) and a fresh workspace
     whose corpus holds its articles: ``(export, workspace)``. Not timed."""
+    folder.mkdir(parents=True, exist_ok=True)
     export = folder / f"export-{tasks}.json"
     subprocess.run(
         [sys.executable, str(HERE / "make_export.py"), "--tasks", str(tasks), "--annotators", "3", str(export)],
