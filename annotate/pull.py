@@ -444,8 +444,7 @@ def pull(
     seen: dict[int, tuple[str, list[int]]] = {}
     if wanted:
         summary = _download_and_import(workspace, studio, found.id, slug(project), wanted, batch_size, seen, progress)
-        export: str | None = workspace.relative(workspace.exports_dir / f"{slug(project)}-{summary.sha256[:16]}.json")
-        summary.export = export
+        export: str | None = summary.export  # the kept copy, content-addressed (``imports.keep_export``)
     else:
         summary, export = ImportSummary(export=""), None
         if progress:

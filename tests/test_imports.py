@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +228,22 @@ def test_a_region_that_cannot_be_repaired_quarantines_its_annotation(workspace, 
     (entry,) = quarantined(workspace)
     assert entry["reason"] == reason and entry["raw"]["result"] == bad["result"]
     assert entry["article_id"] == articles["plain"]["id"] and entry["detail"]
+
+
+def test_an_export_read_as_it_downloads_names_its_kept_copy_in_the_quarantine(workspace, articles, tmp_path):
+    """Pull imports from a stream while the export is written to a temporary file: what it refuses must
+    name the content-addressed copy kept under exports/, which outlives that file."""
+    good = ls.span_region(PLAIN, "Government forces", "actor")
+    bad = ls.annotation([good, BAD_REGIONS["unknown-label"]()], 1)
+    (tmp_path / "part").mkdir()
+    download = ls.write(tmp_path / "part" / "conflict-events.json", [ls.task(articles["plain"], [bad])])
+    with download.open("rb") as stream:
+        summary = import_export(workspace, download, source=stream)
+    shutil.rmtree(download.parent)  # as pull does with its download folder
+    (entry,) = quarantined(workspace)
+    assert entry["export"] == summary.export == workspace.relative(workspace.exports_dir / Path(summary.export).name)
+    kept = workspace.root / entry["export"]
+    assert hashlib.sha256(kept.read_bytes()).hexdigest() == summary.sha256 and kept.name.startswith("conflict-events-")
 
 
 def test_text_changed_since_push_quarantines_every_annotation_of_the_task(workspace, articles, tmp_path):

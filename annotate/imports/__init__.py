@@ -183,8 +183,12 @@ def import_export(
     finally:
         if gc_was_enabled:
             gc.enable()
-    importer.commit()
-    keep_export(workspace, path, summary.sha256)
+    if source is None:
+        importer.commit()
+        keep_export(workspace, path, summary.sha256)
+    else:  # read as it downloaded, from a temporary file: what was refused names the kept copy
+        summary.export = workspace.relative(keep_export(workspace, path, summary.sha256))
+        importer.commit(summary.export)
     return summary
 
 
@@ -310,11 +314,12 @@ class _Importer:
         )
         self.quarantine.add(kind, refused.reason, refused.detail, task, item, self.export)
 
-    def commit(self) -> None:
-        """Write every file, now that the whole export was read without error."""
+    def commit(self, export: str | None = None) -> None:
+        """Write every file, now that the whole export was read without error (``export``: the name the
+        quarantine gives it, if not the one it was read under)."""
         for store in self.stores.values():
             store.write(store.decide(self.summary))
-        self.quarantine.write()
+        self.quarantine.write(export)
         self.annotators.save()
         self.corpus.save()
         self.summary.articles_added = len(self.corpus.new)

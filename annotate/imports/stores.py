@@ -214,7 +214,9 @@ class Quarantine:
         self.spool.write(orjson.dumps({"key": key.hex(), **entry}) + b"\n")
         self.new += 1
 
-    def write(self) -> None:
+    def write(self, export: str | None = None) -> None:
+        """Append the new entries; ``export``, when given, names the export they came from instead of the
+        name given to ``add`` (a pull knows its content-addressed name only once the download is whole)."""
         if not self.new:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -223,7 +225,11 @@ class Quarantine:
                 with self.path.open("rb") as existing:
                     shutil.copyfileobj(existing, out)
             self.spool.seek(0)
-            shutil.copyfileobj(self.spool, out)
+            if export is None:
+                shutil.copyfileobj(self.spool, out)
+                return
+            for line in self.spool:  # only the refused: few
+                out.write(orjson.dumps({**orjson.loads(line), "export": export}) + b"\n")
 
 
 def _without_emails(raw: Any) -> Any:
