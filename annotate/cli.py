@@ -1626,7 +1626,7 @@ def train_command(
 
     \b
         annotate train --out models/conflict-ner --seed 0
-        annotate tasks build --prelabel model:models/conflict-ner
+        annotate tasks build --prelabel-with model:models/conflict-ner
     """
     from annotate import model as model_stage
 

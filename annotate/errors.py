@@ -242,7 +242,7 @@ class Messages:
         "`annotate pull --project NAME`."
     )
 
-    # models (annotate train, tasks build --prelabel model:PATH, annotate serve)
+    # models (annotate train, tasks build --prelabel-with model:PATH, annotate serve)
     MODEL_MISSING = (
         "{path} is not a model folder (no meta.json and pipeline/). Train one: `annotate train --out {path}`."
     )

@@ -74,7 +74,7 @@ def card_text(meta: dict[str, Any]) -> str:
         f"# {meta['name']}",
         "",
         f"A spaCy `{meta['architecture']}` pipeline trained by `annotate train` for the schema `{meta['schema']}`,",
-        "to pre-annotate the next round of annotation (`annotate tasks build --prelabel model:PATH`) or to serve",
+        "to pre-annotate the next round of annotation (`annotate tasks build --prelabel-with model:PATH`) or to serve",
         "suggestions to Label Studio (`annotate serve --model PATH`). Trained on CPU from a blank English pipeline",
         "(a hash-embedding tok2vec, no pretrained weights).",
         "",
