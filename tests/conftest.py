@@ -20,6 +20,8 @@ from annotate.workspace import Workspace, init_workspace
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "seeds" / "000_38baa6d87464e9c9.txt"
 BUNDLED = REPO / "corpus" / "bundled"
+# The three simulated annotators' work on the bundled corpus, as a Label Studio JSON export.
+SIMULATED_EXPORT = REPO / "corpus" / "simulated" / "label-studio-export.json"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -123,6 +125,17 @@ def label_studio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStudi
         yield LiveStudio(home)
     finally:
         studio.down(home)
+
+
+@pytest.fixture
+def simulated(workspace: Workspace, bundled_copy: Path) -> Workspace:
+    """A workspace holding the bundled corpus and the simulated annotators' work, imported."""
+    from annotate import corpus
+    from annotate.imports import import_export
+
+    corpus.add(workspace, [bundled_copy])
+    import_export(workspace, SIMULATED_EXPORT)
+    return workspace
 
 
 @pytest.fixture

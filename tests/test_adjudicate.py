@@ -8,22 +8,17 @@ from collections import defaultdict
 
 import pytest
 
-from annotate import corpus
 from annotate.adjudicate import SETTLED_PREDICTION, adjudicate_pull, adjudicate_push
 from annotate.gold import gold
-from annotate.imports import import_export
 
 from . import lsexport as ls
-from .conftest import REPO
 
 
 @pytest.fixture
-def settled(workspace, bundled_copy):
+def settled(simulated):
     """The bundled corpus with the simulated annotations, settled by majority (20 articles in conflict)."""
-    corpus.add(workspace, [bundled_copy])
-    import_export(workspace, REPO / "corpus" / "simulated" / "label-studio-export.json")
-    gold(workspace)
-    return workspace
+    gold(simulated)
+    return simulated
 
 
 def review_tasks(live, title):

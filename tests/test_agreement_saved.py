@@ -13,23 +13,17 @@ import json
 
 import pytest
 
-from annotate import agreement, corpus, gold, release
-from annotate.imports import import_export
+from annotate import agreement, gold, release
 
-from .conftest import REPO
 from .records import write_records
 
 report_module = importlib.import_module("annotate.agreement.report")  # the module, not the function of that name
-EXPORT = REPO / "corpus" / "simulated" / "label-studio-export.json"
-
 pytestmark = pytest.mark.usefixtures("datasets_cache")
 
 
 @pytest.fixture
-def annotated(workspace, bundled_copy):
-    corpus.add(workspace, [bundled_copy])
-    import_export(workspace, EXPORT)
-    return workspace
+def annotated(simulated):
+    return simulated
 
 
 def test_the_command_run_again_prints_the_same_report_without_computing_it(annotated, cli, monkeypatch):

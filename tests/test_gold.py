@@ -18,10 +18,8 @@ from hypothesis import strategies as st
 
 from annotate import corpus
 from annotate.gold import gold, settle_spans, support_needed
-from annotate.imports import import_export
 from annotate.spans import Span
 
-from .conftest import REPO
 from .records import annotation_record, span_at, write_records
 
 A, B, C, D = "ann-01", "ann-02", "ann-03", "ann-04"
@@ -407,13 +405,6 @@ def test_gold_is_deterministic_whatever_the_order_of_the_records(workspace, arti
 
 
 # -- the bundled simulated export --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def simulated(workspace, bundled_copy):
-    corpus.add(workspace, [bundled_copy])
-    import_export(workspace, REPO / "corpus" / "simulated" / "label-studio-export.json")
-    return workspace
 
 
 def test_the_bundled_export_under_majority_matches_an_independent_count(simulated):

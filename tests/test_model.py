@@ -25,12 +25,11 @@ from annotate.schema import adopt_config, load_schema
 from annotate.spans import Span
 from annotate.workspace import init_workspace, open_workspace, read_jsonl
 
-from .conftest import BUNDLED, REPO, SEED
+from .conftest import BUNDLED, REPO, SEED, SIMULATED_EXPORT
 from .records import gold_record, span_at, write_records
 
 pytest.importorskip("spacy")
 
-SIMULATED = REPO / "corpus" / "simulated" / "label-studio-export.json"
 REFERENCE = REPO / "corpus" / "reference" / "spans.jsonl"
 LEOKA = REPO / "tests" / "fixtures" / "thirdparty" / "leoka"
 LEOKA_ARTICLES = 20  # of its 130 narratives (about 1,900 characters each), the model is trained on the first 20
@@ -47,7 +46,7 @@ def trained_once(tmp_path_factory, worker_id):
         if not (root / "summary.json").exists():
             workspace = init_workspace(root / "ws")
             corpus.add(workspace, [BUNDLED, SEED])
-            import_export(workspace, SIMULATED)
+            import_export(workspace, SIMULATED_EXPORT)
             gold(workspace)
             summary = train(workspace, out=workspace.root / "models" / "tiny", settings=TINY)
             (root / "summary.json").write_text(json.dumps(summary.as_dict()), encoding="utf-8")

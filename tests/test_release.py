@@ -21,27 +21,21 @@ import yaml
 
 from annotate import agreement, corpus, gold, release
 from annotate.errors import AnnotateError
-from annotate.imports import import_export
 from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.tokens import tokenize
 
-from .conftest import REPO
+from .conftest import SIMULATED_EXPORT
 from .records import gold_record, span_at, write_records
-
-EXPORT = REPO / "corpus" / "simulated" / "label-studio-export.json"
-
 
 pytestmark = pytest.mark.usefixtures("datasets_cache")
 
 
 @pytest.fixture
-def annotated(workspace, bundled_copy):
+def annotated(simulated):
     """The bundled corpus with the three simulated annotators' work imported, and gold settled by majority."""
-    corpus.add(workspace, [bundled_copy])
-    import_export(workspace, EXPORT)
-    gold.gold(workspace)  # majority: 16 of the 36 articles complete, 20 with open conflicts
-    return workspace
+    gold.gold(simulated)  # majority: 16 of the 36 articles complete, 20 with open conflicts
+    return simulated
 
 
 def add_articles(workspace, tmp_path, articles, name="more.jsonl"):
@@ -577,7 +571,7 @@ def test_nothing_published_holds_an_email_a_user_id_or_a_token(annotated, monkey
     monkeypatch.setenv("HF_TOKEN", token)
     release.publish(annotated, "1.0.0", include_conflicts=True, push_to_hub="org/conflict")
     release.publish(annotated, "1.0.1", include_conflicts=True)
-    export = json.loads(EXPORT.read_text())
+    export = json.loads(SIMULATED_EXPORT.read_text())
     people = [a["completed_by"] for task in export for a in task["annotations"]]
     emails = set(json.loads((annotated.annotations_dir / "annotators.json").read_text()).keys())
     forbidden = {e.split(":", 1)[1] for e in emails if e.startswith("email:")}

@@ -30,7 +30,7 @@ from annotate.review.data import classify, gather
 from annotate.spans import Span
 from annotate.workspace import init_workspace
 
-from .conftest import BUNDLED, REPO
+from .conftest import BUNDLED, SIMULATED_EXPORT
 from .records import annotation_record, write_records
 
 EMOJI_TEXT = "Drone 🚀 strikes hit Odesa port 🇺🇦 overnight; two dock workers 👷 were wounded, officials in Odesa said."
@@ -90,7 +90,7 @@ def site(tmp_path_factory):
     ws = init_workspace(root / "ws")
     corpus.add(ws, [articles_dir, _own_articles(root)])
     tasks.build(ws, prelabel=True)
-    import_export(ws, REPO / "corpus" / "simulated" / "label-studio-export.json")
+    import_export(ws, SIMULATED_EXPORT)
     articles = {a["id"]: a for a in ws.read_articles()}
     records = list(ws.read_annotations()) + _own_records(articles)
     write_records(ws.annotations_path, records)
@@ -537,7 +537,7 @@ def test_with_a_project_each_article_opens_its_task_in_label_studio(pushed_works
 
 def test_a_labels_interval_is_the_reports_when_every_span_has_that_label(workspace, bundled_copy):
     corpus.add(workspace, [bundled_copy])
-    import_export(workspace, REPO / "corpus" / "simulated" / "label-studio-export.json")
+    import_export(workspace, SIMULATED_EXPORT)
     records = list(workspace.read_annotations())
     for record in records:
         record["spans"] = sorted({(s["start"], s["end"]): {**s, "label": "actor"} for s in record["spans"]}.values(),
@@ -553,7 +553,7 @@ def test_a_labels_interval_is_the_reports_when_every_span_has_that_label(workspa
 
 def test_one_annotator_only_gives_a_site_without_figures(workspace, bundled_copy, tmp_path):
     corpus.add(workspace, [bundled_copy])
-    import_export(workspace, REPO / "corpus" / "simulated" / "label-studio-export.json")
+    import_export(workspace, SIMULATED_EXPORT)
     write_records(workspace.annotations_path, [r for r in workspace.read_annotations() if r["annotator"] == "ann-01"])
     summary = review(workspace, tmp_path / "site")
     assert summary.articles == 36 and summary.annotators == 1

@@ -11,17 +11,14 @@ from annotate.errors import AnnotateError
 from annotate.imports import import_export
 from annotate.workspace import init_workspace
 
-from .conftest import REPO
+from .conftest import SIMULATED_EXPORT
 from .records import write_records
-
-EXPORT = REPO / "corpus" / "simulated" / "label-studio-export.json"
 
 
 @pytest.fixture
-def rounds_workspace(workspace, bundled_copy):
+def rounds_workspace(simulated):
     """The bundled corpus and simulated annotations, with two rounds recorded by hand."""
-    corpus.add(workspace, [bundled_copy])
-    import_export(workspace, EXPORT)
+    workspace = simulated
     ids = [article["id"] for article in workspace.read_articles()]
     write_records(
         workspace.rounds_path,
@@ -43,7 +40,7 @@ def test_agreement_of_a_round_is_that_of_its_articles_alone(rounds_workspace, tm
         "".join(json.dumps(a) + "\n" for a in rounds_workspace.read_articles() if a["id"] in week_1), encoding="utf-8"
     )
     corpus.add(alone, [source])
-    tasks = [t for t in json.loads(EXPORT.read_text()) if t["data"]["article_id"] in week_1]
+    tasks = [t for t in json.loads(SIMULATED_EXPORT.read_text()) if t["data"]["article_id"] in week_1]
     export = tmp_path / "week-1-export.json"
     export.write_text(json.dumps(tasks), encoding="utf-8")
     import_export(alone, export)
