@@ -408,6 +408,11 @@ class Studio:
 
     def request(self, method: str, path: str, *, content: bytes | None = None, **kwargs: Any) -> Any:
         """One API call; the JSON answer parsed. A refusal is the SDK's ``ApiError``, as the SDK raises it."""
+        response = self.response(method, path, content=content, **kwargs)
+        return orjson.loads(response.content) if response.content else None
+
+    def response(self, method: str, path: str, *, content: bytes | None = None, **kwargs: Any) -> httpx.Response:
+        """``request``'s answer whole (headers too), once known not to be a refusal."""
         headers = {"Content-Type": "application/json"} if content is not None else None
         response = self.http.request(method, f"{self.url}{path}", content=content, headers=headers, **kwargs)
         if response.is_error:
@@ -416,7 +421,7 @@ class Studio:
             except orjson.JSONDecodeError:
                 body = response.text
             raise ApiError(status_code=response.status_code, headers=dict(response.headers), body=body)
-        return orjson.loads(response.content) if response.content else None
+        return response
 
     def find_project(self, title: str) -> Any | None:
         """The project with this title, None if there is none; two with the title are refused."""
@@ -482,30 +487,31 @@ class Studio:
     def task_stamps(self, project_id: int, updated_after: str | None = None) -> dict[int, str]:
         """Task id -> ``updated_at`` (``server_time``) of every task of the project, or of those updated
         after that moment (a data-manager filter: cheap when few changed; listing all is not)."""
-        query = None
+        filters = None
         if updated_after is not None:
-            item = {"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime"}
-            query = json.dumps({"filters": {"conjunction": "and", "items": [{**item, "value": updated_after}]}})
-        listed = self.client.tasks.list(project=project_id, include="id,updated_at", page_size=PAGE_SIZE, query=query)
-        return {task.id: server_time(task.updated_at) for task in listed}
+            filters = [{"filter": "filter:tasks:updated_at", "operator": "greater", "type": "Datetime",
+                        "value": updated_after}]  # fmt: skip
+        listed = self.task_dicts(project_id, include="id,updated_at", filters=filters)
+        return {task["id"]: server_time(task["updated_at"]) for task in listed}
 
     def task_id_range(self, project_id: int) -> tuple[int, int] | None:
         """The lowest and highest task id of the project (two one-task pages), None if it has no task."""
         ends = []
         for order in ("tasks:id", "-tasks:id"):
             query = json.dumps({"ordering": [order]})
-            first = next(iter(self.client.tasks.list(project=project_id, include="id", page_size=1, query=query)), None)
-            if first is None:
+            params = {"project": project_id, "include": "id", "page_size": 1, "page": 1, "query": query}
+            tasks = self.request("GET", "/api/tasks", params=params).get("tasks") or []
+            if not tasks:
                 return None
-            ends.append(first.id)
+            ends.append(tasks[0]["id"])
         return ends[0], ends[1]
 
     def task_count(self, project_id: int) -> tuple[int, str]:
         """The project's task count, and the server's clock (``server_time``; its Date header, else ours)."""
-        response = self.client.projects.with_raw_response.get(project_id)
+        response = self.response("GET", f"/api/projects/{project_id}")
         date = response.headers.get("date")
         moment = email.utils.parsedate_to_datetime(date) if date else datetime.now(timezone.utc)
-        return response.data.task_number or 0, server_time(moment)
+        return orjson.loads(response.content).get("task_number") or 0, server_time(moment)
 
     def users_by_id(self) -> dict[int, str]:
         """User id -> e-mail, to give annotators stable pseudonyms (kept local, never published)."""
