@@ -161,7 +161,7 @@ def import_export(
     pseudonyms; ``annotator`` (a name or e-mail) gives every annotation and draft of the file to that
     one person, whoever ``completed_by`` says; ``progress(bytes)`` hears of the bytes read. ``source``
     is read in place of ``path`` when given (pull imports while it downloads: the stream gives the bytes
-    being written to ``path``, which holds them all once the stream ends).
+    being written to ``path``, which holds them all once the stream ends, and is then moved into exports/).
     """
     path = Path(path)
     if annotator is not None and not annotator.strip():
@@ -187,7 +187,7 @@ def import_export(
         importer.commit()
         keep_export(workspace, path, summary.sha256)
     else:  # read as it downloaded, from a temporary file: what was refused names the kept copy
-        summary.export = workspace.relative(keep_export(workspace, path, summary.sha256))
+        summary.export = workspace.relative(keep_export(workspace, path, summary.sha256, move=True))
         importer.commit(summary.export)
     return summary
 

@@ -7,6 +7,7 @@ reader hashes every byte on the way and can place a parse error by byte offset a
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -87,13 +88,21 @@ def read_export(stream: CountingReader, path: str) -> Iterator[dict[str, Any]]:
         raise AnnotateError(Messages.EXPORT_MALFORMED, path=path, offset=offset, line=line, problem=problem) from None
 
 
-def keep_export(workspace: Workspace, path: Path, sha256: str) -> Path:
-    """The export as read, under ``exports/`` with a content-addressed name (kept once)."""
+def keep_export(workspace: Workspace, path: Path, sha256: str, move: bool = False) -> Path:
+    """The export as read, under ``exports/`` with a content-addressed name (kept once). With ``move``
+    (a temporary download of the workspace's own, pull's), the file is made durable and renamed there
+    rather than copied."""
     workspace.exports_dir.mkdir(parents=True, exist_ok=True)
     if path.resolve().parent == workspace.exports_dir.resolve() and sha256[:16] in path.name:
         return path
     target = workspace.exports_dir / f"{path.stem}-{sha256[:16]}{path.suffix or '.json'}"
-    if not target.exists():
-        with atomic_write(target, "wb") as out, path.open("rb") as source:
-            shutil.copyfileobj(source, out)
+    if target.exists():
+        return target
+    if move:
+        with path.open("rb") as written:
+            os.fsync(written.fileno())
+        os.replace(path, target)
+        return target
+    with atomic_write(target, "wb") as out, path.open("rb") as source:
+        shutil.copyfileobj(source, out)
     return target
