@@ -20,13 +20,13 @@ from annotate.controls import document_regions
 from annotate.errors import AnnotateError, Messages
 from annotate.gold import GoldSummary, check_options, gold
 from annotate.imports import ANNOTATORS_FILE, Annotators, Refused, ResultReader, iter_export, utf16_to_codepoints
-from annotate.pull import download, slug
+from annotate.pull import download
 from annotate.push import DEFAULT_BATCH_SIZE, ensure_project, pushed_articles
 from annotate.records import SubmittedAnnotation, collect_submitted, timestamp
 from annotate.schema import Schema, load_schema
 from annotate.spans import Span
 from annotate.studio import Studio
-from annotate.workspace import Workspace, atomic_write, jsonl_writer, record_digest
+from annotate.workspace import Workspace, atomic_write, jsonl_writer, record_digest, slug
 
 SETTLED_PREDICTION = "settled"  # model_version of the review task's prediction holding the settled spans
 

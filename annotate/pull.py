@@ -23,7 +23,6 @@ import contextlib
 import hashlib
 import os
 import queue
-import re
 import shutil
 import tempfile
 import threading
@@ -41,7 +40,7 @@ from annotate import defaults
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.imports import KINDS, ImportSummary, import_export, store_path
 from annotate.studio import Studio, server_time
-from annotate.workspace import Workspace, atomic_write
+from annotate.workspace import Workspace, atomic_write, file_sha256, slug
 
 DEFAULT_BATCH_SIZE = defaults.PULL_BATCH_SIZE
 IN_FLIGHT = defaults.PULL_REQUESTS
@@ -361,37 +360,29 @@ def save_state(workspace: Workspace, state: PullState) -> None:
         out.write(state.to_json())
 
 
-def _file_sha256(path: Path) -> str | None:
-    if not path.exists():
-        return None
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _stores_sha256(workspace: Workspace) -> dict[str, str | None]:
-    return {kind: _file_sha256(store_path(workspace, kind)) for kind in KINDS}
+    return {kind: _sha256_if_there(store_path(workspace, kind)) for kind in KINDS}
 
 
-def _full_because(workspace: Workspace, state: PullState | None, full: bool) -> str | None:
+def _sha256_if_there(path: Path) -> str | None:
+    return file_sha256(path) if path.exists() else None
+
+
+def _full_because(
+    state: PullState | None, full: bool, schema_sha256: str, stores_sha256: dict[str, str | None]
+) -> str | None:
     if full:
         return ASKED
     if state is None:
         return FIRST_PULL
-    if state.schema_sha256 != _file_sha256(workspace.schema_path):
+    if state.schema_sha256 != schema_sha256:
         return SCHEMA_CHANGED
-    if state.stores_sha256 != _stores_sha256(workspace):
+    if state.stores_sha256 != stores_sha256:
         return STORE_CHANGED
     return None
 
 
 # -- the stage ----------------------------------------------------------------------------------------
-
-
-def slug(title: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower() or "project"
 
 
 def all_task_ids(studio: Studio, project_id: int, count: int) -> list[int]:
@@ -435,7 +426,8 @@ def pull(
     found = studio.project(project)
     count, started = studio.task_count(found.id)
     state = load_state(workspace, studio.url, found.id)
-    full_because = _full_because(workspace, state, full)
+    schema_sha256, stores_sha256 = _sha256_if_there(workspace.schema_path) or "", _stores_sha256(workspace)
+    full_because = _full_because(state, full, schema_sha256, stores_sha256)
     before = state.tasks if state is not None else {}
     if state is not None and full_because is None:
         wanted, deleted_tasks = _changed_since(studio, found.id, count, state)
@@ -462,12 +454,9 @@ def pull(
     kept.update(seen)  # a wanted task missing from the export was deleted meanwhile: dropped below
     for task in set(wanted) - set(seen):
         kept.pop(task, None)
-    save_state(
-        workspace,
-        PullState(
-            studio.url, found.id, _file_sha256(workspace.schema_path) or "", _stores_sha256(workspace), kept, started
-        ),
-    )
+    if wanted:  # an import may have written the stores
+        stores_sha256 = _stores_sha256(workspace)
+    save_state(workspace, PullState(studio.url, found.id, schema_sha256, stores_sha256, kept, started))
     return PullResult(
         project,
         found.id,

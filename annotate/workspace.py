@@ -86,8 +86,7 @@ class Workspace:
     def push_ledger_path(self, project: str) -> Path:
         """The push ledger of the project titled ``project``: ``tasks/pushed/<slug>-<8 hex>.jsonl``, the hex
         from the title's sha256 (two titles with one slug keep two ledgers). Its records: ``annotate.push``."""
-        slug = re.sub(r"[^A-Za-z0-9]+", "-", project).strip("-").lower()[:60] or "project"
-        return self.push_ledgers_dir / f"{slug}-{hashlib.sha256(project.encode()).hexdigest()[:8]}.jsonl"
+        return self.push_ledgers_dir / f"{slug(project)[:60]}-{hashlib.sha256(project.encode()).hexdigest()[:8]}.jsonl"
 
     @property
     def annotations_dir(self) -> Path:
@@ -355,6 +354,11 @@ def record_digest(record: Any) -> bytes:
     of their keys: is an imported record the stored one, was a refusal quarantined already, did a
     decision or a gold record change."""
     return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=16).digest()
+
+
+def slug(title: str) -> str:
+    """A project title as a file name's part: ASCII letters and digits, runs of anything else as one "-"."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower() or "project"
 
 
 def file_sha256(path: Path) -> str:
