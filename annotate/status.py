@@ -79,9 +79,9 @@ class _Tally:
         self.pre_annotated_tasks = 0
         self.unreadable: Counter[str] = Counter()  # annotations or predictions left out, by reason
 
-    def task(self, task: dict[str, Any], target: int, predictions: list[Any]) -> None:
-        """One exported task, with its overlap target and its predictions (from the listing): each a result, or
-        a ``(model_version, result)`` pair."""
+    def task(self, task: dict[str, Any], target: int, predictions: list[tuple[str | None, Any]]) -> None:
+        """One exported task, with its overlap target and its predictions (from the listing): each a
+        ``(model_version, result)`` pair."""
         self.tasks += 1
         data = task.get("data") or {}
         text = str(data.get(self.reader.schema.text_key) or data.get("text") or "")
@@ -143,12 +143,15 @@ class _Tally:
         return spans
 
     def _predictions(
-        self, predictions: list[Any], text: str, to_codepoints: Any, done: list[tuple[str, list[Span] | None]]
+        self,
+        predictions: list[tuple[str | None, Any]],
+        text: str,
+        to_codepoints: Any,
+        done: list[tuple[str, list[Span] | None]],
     ) -> None:
         predicted: set[Span] = set()
         per_version: dict[str, set[Span]] = {}
-        for prediction in predictions:
-            version, result = prediction if isinstance(prediction, tuple) else (None, prediction)
+        for version, result in predictions:
             spans = set(self._spans(result, text, to_codepoints, "prediction") or ())
             predicted.update(spans)
             if spans:
@@ -162,13 +165,13 @@ class _Tally:
             if spans is None:  # an unreadable annotation is counted there, not judged here
                 continue
             annotated = set(spans)
+            outcome = {span: prediction_outcome(span, annotated) for span in predicted}
             for span in predicted:
-                self.acceptance[span.label][prediction_outcome(span, annotated)] += 1
+                self.acceptance[span.label][outcome[span]] += 1
             for version, version_spans in per_version.items():
                 counts = self.by_version.setdefault(version, {})
                 for span in version_spans:
-                    outcome = prediction_outcome(span, annotated)
-                    counts.setdefault(span.label, Counter(dict.fromkeys(OUTCOMES, 0)))[outcome] += 1
+                    counts.setdefault(span.label, Counter(dict.fromkeys(OUTCOMES, 0)))[outcome[span]] += 1
 
 
 def status(
