@@ -1670,7 +1670,7 @@ def serve_command(
     from annotate.model import backend as backend_stage
 
     server = backend_stage.make_server(open_workspace(workspace), model, host, port)
-    typer.echo(f"Serving {server.backend.model.version} at {backend_stage.server_url(server)} (Ctrl-C stops it).")
+    typer.echo(f"Serving {server.backend.annotator.version} at {backend_stage.server_url(server)} (Ctrl-C stops it).")
     try:
         server.serve_forever()
     finally:

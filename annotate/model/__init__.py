@@ -7,5 +7,25 @@ One layer per module: ``data`` (the gold or a release as spaCy DocBins, through 
 extra), never by importing this package.
 """
 
-from annotate.model.predict import Model, ScoredSpan, load_model  # noqa: F401
-from annotate.model.training import TrainSettings, TrainSummary, train  # noqa: F401
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Each name is imported from its module on first use (PEP 562): serving or pre-annotating with a model needs
+# ``predict`` only, and ``training`` brings the training-data export (numpy, the exports) with it, ~0.4 s.
+_MODULE_OF = {
+    "Model": "predict",
+    "ScoredSpan": "predict",
+    "load_model": "predict",
+    "TrainSettings": "training",
+    "TrainSummary": "training",
+    "train": "training",
+}
+__all__ = list(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)

@@ -21,8 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from annotate.model.predict import Model, load_model
-from annotate.prelabel.annotators import Suggestion, check_model_labels
+from annotate.prelabel.annotators import PreAnnotator, model_annotator, model_path
 from annotate.schema import Schema, load_schema
 from annotate.tasks import checked_prediction
 from annotate.workspace import Workspace
@@ -31,33 +30,33 @@ MAX_BODY = 64 * 1024 * 1024  # a request larger than this is refused (a page of 
 
 
 class Backend:
-    """The model, the schema and what a request needs; one lock around the model (spaCy is not re-entrant)."""
+    """The model (as ``tasks build --prelabel-with model:PATH`` loads it), the schema and what a request needs;
+    one lock around the model (spaCy is not re-entrant)."""
 
-    def __init__(self, model: Model, schema: Schema):
-        self.model, self.schema = model, schema
+    def __init__(self, annotator: PreAnnotator, schema: Schema):
+        self.annotator, self.schema = annotator, schema
         self.interface = schema.label_interface()
         self.lock = threading.Lock()
 
     def health(self) -> dict[str, Any]:
-        return {"status": "UP", "model_class": "annotate", "model_version": self.model.version}
+        return {"status": "UP", "model_class": "annotate", "model_version": self.annotator.version}
 
     def setup(self, _request: dict[str, Any]) -> dict[str, Any]:
-        return {"model_version": self.model.version}
+        return {"model_version": self.annotator.version}
 
     def predict(self, request: dict[str, Any]) -> dict[str, Any]:
         tasks = request.get("tasks") or []
         texts = [self._text(task) for task in tasks]
         with self.lock:
-            found = self.model.predict(texts)
+            found = self.annotator.predict(texts)
         results = []
-        for task, text, spans in zip(tasks, texts, found, strict=True):
-            suggestions = [Suggestion(span.span, span.score) for span in spans]
+        for task, text, suggestions in zip(tasks, texts, found, strict=True):
             article_id = str((task.get("data") or {}).get("article_id") or task.get("id"))
             prediction, _ = checked_prediction(
-                article_id, text, suggestions, self.schema, self.interface, self.model.version
+                article_id, text, suggestions, self.schema, self.interface, self.annotator.version
             )
             results.append(prediction)
-        return {"results": results, "model_version": self.model.version}
+        return {"results": results, "model_version": self.annotator.version}
 
     def _text(self, task: dict[str, Any]) -> str:
         data = task.get("data") or {}
@@ -108,15 +107,10 @@ def _handler(backend: Backend) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def make_server(workspace: Workspace, model_path: Path | str, host: str = "127.0.0.1", port: int = 9090):
-    """The ML backend's HTTP server for ``model_path`` (not started: call ``serve_forever``); port 0 picks one."""
+def make_server(workspace: Workspace, model_path_text: Path | str, host: str = "127.0.0.1", port: int = 9090):
+    """The ML backend's HTTP server for the model at ``model_path_text`` (not started: call ``serve_forever``); port 0 picks one."""
     schema = load_schema(workspace.schema_path)
-    path = Path(model_path)
-    if not path.is_absolute() and (workspace.root / path).exists():
-        path = workspace.root / path
-    model = load_model(path)
-    check_model_labels(model, schema)  # as tasks build does: a model of this schema's labels
-    backend = Backend(model, schema)
+    backend = Backend(model_annotator(model_path(model_path_text, workspace.root), schema), schema)
     server = ThreadingHTTPServer((host, port), _handler(backend))
     server.backend = backend  # type: ignore[attr-defined]
     return server

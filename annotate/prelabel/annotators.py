@@ -101,21 +101,23 @@ def combined(rules: PreAnnotator, model: PreAnnotator) -> PreAnnotator:
     )
 
 
+def model_path(text: str | Path, root: Path | None = None) -> Path:
+    """A model's folder: a relative path is looked for in the workspace ``root`` first, then where the command
+    runs."""
+    path = Path(text)
+    if root is not None and not path.is_absolute() and (root / path).exists():
+        return root / path
+    return path
+
+
 def pre_annotator(spec: str, schema: Schema, root: Path | None = None) -> PreAnnotator:
     """The pre-annotator ``spec`` names (``rules``, ``model:PATH``, ``rules+model:PATH``); a relative PATH is
-    looked for in the workspace ``root`` first, then where the command runs."""
-
-    def model_path(text: str) -> Path:
-        path = Path(text)
-        if root is not None and not path.is_absolute() and (root / path).exists():
-            return root / path
-        return path
-
+    found by ``model_path``."""
     if spec == RULES:
         return rules_annotator(schema)
     if spec.startswith(MODEL) and len(spec) > len(MODEL):
-        return model_annotator(model_path(spec[len(MODEL) :]), schema, spec[len(MODEL) :])
+        return model_annotator(model_path(spec[len(MODEL) :], root), schema, spec[len(MODEL) :])
     if spec.startswith(RULES_AND_MODEL) and len(spec) > len(RULES_AND_MODEL):
-        model = model_annotator(model_path(spec[len(RULES_AND_MODEL) :]), schema, spec[len(RULES_AND_MODEL) :])
+        model = model_annotator(model_path(spec[len(RULES_AND_MODEL) :], root), schema, spec[len(RULES_AND_MODEL) :])
         return combined(rules_annotator(schema), model)
     raise AnnotateError(Messages.PRELABEL_UNKNOWN, spec=spec)
