@@ -108,7 +108,8 @@ def _handler(backend: Backend) -> type[BaseHTTPRequestHandler]:
 
 
 def make_server(workspace: Workspace, model_path_text: Path | str, host: str = "127.0.0.1", port: int = 9090):
-    """The ML backend's HTTP server for the model at ``model_path_text`` (not started: call ``serve_forever``); port 0 picks one."""
+    """The ML backend's HTTP server for the model at ``model_path_text`` (not started: call ``serve_forever``);
+    port 0 picks one."""
     schema = load_schema(workspace.schema_path)
     backend = Backend(model_annotator(model_path(model_path_text, workspace.root), schema), schema)
     server = ThreadingHTTPServer((host, port), _handler(backend))

@@ -307,4 +307,3 @@ def train(
     summary.model_version = model_version(name, nlp)
     write_card(folder, nlp, summary, schema)
     return summary
-
