@@ -75,6 +75,8 @@ def test_an_unknown_round_or_one_without_annotations_is_one_line(rounds_workspac
     )
     empty = cli("agreement", "--round", "empty", workspace=rounds_workspace)
     assert empty.exit_code == 1 and "No annotations of the 1 article(s) of round 'empty' yet" in empty.stderr
+    review = cli("review", "--round", "empty", workspace=rounds_workspace)  # the same reading, the same line
+    assert (review.exit_code, review.stderr) == (empty.exit_code, empty.stderr)
     with pytest.raises(AnnotateError):
         rounds_workspace.round_articles("week-9")
 

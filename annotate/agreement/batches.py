@@ -28,7 +28,7 @@ from annotate.agreement.stats import (
     pairs_within,
     unitizing_sums,
 )
-from annotate.records import SubmittedAnnotation, collect_submitted
+from annotate.records import Submitted, SubmittedAnnotation, collect_submitted
 from annotate.schema import Control
 from annotate.tokens import spans_to_token_codes, tokenize_batch
 
@@ -246,8 +246,21 @@ def measure(
     With ``controls`` (the schema's document-level controls), each compared record's selection in
     each is kept too (``Measures.choices``).
     """
+    return measure_grouped(articles, annotations, labels, batch_articles, controls)[0]
+
+
+def measure_grouped(
+    articles: Iterable[dict[str, Any]],
+    annotations: Iterable[dict[str, Any]],
+    labels: Sequence[str],
+    batch_articles: int = 4096,
+    controls: Sequence[Control] = (),
+) -> tuple[Measures, Submitted]:
+    """``measure``, and the submitted records grouped by article (``collect_submitted``) it measured, for a
+    caller that shows them too (the review site's lanes)."""
     with _collector_paused():
-        return _measure(articles, annotations, labels, batch_articles, controls)
+        collected = collect_submitted(annotations, labels, [control.name for control in controls])
+        return _measure(articles, collected, labels, batch_articles, controls), collected
 
 
 @contextlib.contextmanager
@@ -265,21 +278,23 @@ def _collector_paused() -> Iterator[None]:
 
 def _measure(
     articles: Iterable[dict[str, Any]],
-    annotations: Iterable[dict[str, Any]],
+    collected: Submitted,
     labels: Sequence[str],
     batch_articles: int,
     controls: Sequence[Control] = (),
 ) -> Measures:
-    collected = collect_submitted(annotations, labels, [control.name for control in controls])
     names = sorted({annotator for records in collected.by_article.values() for annotator in records})
     annotators = {name: index for index, name in enumerate(names)}
     measures = Measures(list(labels), names, collected.records, collected.left_out)
     builder = _BatchBuilder(annotators, controls)
     measures.choices = builder.choices
+    seen: set[str] = set()
     for article in articles:
-        records = collected.by_article.pop(str(article.get("id")), None)
-        if records is None:
+        article_id = str(article.get("id"))
+        records = collected.by_article.get(article_id)
+        if records is None or article_id in seen:
             continue
+        seen.add(article_id)
         if builder.add(article, records.values(), measures.excluded) == 1:
             measures.one_annotator_articles += 1
         if len(builder) >= batch_articles:
@@ -288,7 +303,9 @@ def _measure(
     if len(builder):
         batch = builder.build()
         measures.add(batch, _measure_batch(batch, len(labels), len(names)))
-    measures.excluded["not_in_corpus"] += sum(len(records) for records in collected.by_article.values())
+    measures.excluded["not_in_corpus"] += sum(
+        len(records) for article_id, records in collected.by_article.items() if article_id not in seen
+    )
     return measures.finish()
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from annotate.agreement.batches import Measures, figures_of_sums, measure
+from annotate.agreement.batches import Measures, figures_of_sums, measure_grouped
 from annotate.agreement.bootstrap import DEFAULT_RESAMPLES, DEFAULT_SEED, bootstrap
 from annotate.agreement.choices import choice_figures
 from annotate.agreement.shape import (
@@ -31,7 +31,8 @@ from annotate.agreement.shape import (
 )
 from annotate.agreement.stats import fleiss_from_sums, kappa_of_table
 from annotate.errors import AnnotateError, ExitCode, Messages
-from annotate.schema import load_schema
+from annotate.records import Submitted
+from annotate.schema import Schema, load_schema
 from annotate.workspace import Workspace, atomic_write, file_sha256, json_text
 
 EXCLUSIONS = (
@@ -59,6 +60,14 @@ def report(
     """The agreement report of a workspace's annotations, as a JSON-ready dict (keys in docs/agreement.md);
     with ``round_name``, of the articles that went out in that round only."""
     schema = load_schema(workspace.schema_path)
+    measures, _ = measured(workspace, schema, round_name)
+    figures = summarise(measures, bootstrap(measures, resamples, seed), lowest)
+    return {"schema": schema.id, **({"round": round_name} if round_name else {}), **figures}
+
+
+def measured(workspace: Workspace, schema: Schema, round_name: str | None = None) -> tuple[Measures, Submitted]:
+    """The per-article sums of the workspace's annotations (of one round's articles with ``round_name``), and
+    the submitted records grouped by article they came from; one clear error when there is nothing to measure."""
     where = workspace.relative(workspace.annotations_path)
     if not workspace.annotations_path.exists():
         raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, ExitCode.BAD_INPUT, path=where)
@@ -67,13 +76,12 @@ def report(
         wanted = workspace.round_articles(round_name)
         articles = (article for article in articles if article["id"] in wanted)
         annotations = (record for record in annotations if record.get("article_id") in wanted)
-    measures = measure(articles, annotations, schema.label_names, controls=schema.controls)
+    measures, collected = measure_grouped(articles, annotations, schema.label_names, controls=schema.controls)
     if measures.records_read == 0 and round_name is not None:
         raise AnnotateError(Messages.ROUND_NO_ANNOTATIONS, name=round_name, articles=len(wanted))
     if measures.records_read == 0:
         raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, ExitCode.BAD_INPUT, path=where)
-    figures = summarise(measures, bootstrap(measures, resamples, seed), lowest)
-    return {"schema": schema.id, **({"round": round_name} if round_name else {}), **figures}
+    return measures, collected
 
 
 def saved_report(

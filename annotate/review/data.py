@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from annotate.agreement import Measures, bootstrap, measure, summarise
-from annotate.errors import AnnotateError, ExitCode, Messages
-from annotate.records import SubmittedAnnotation, collect_submitted
+from annotate.agreement import Measures, bootstrap, summarise
+from annotate.agreement.report import measured
+from annotate.records import SubmittedAnnotation
 from annotate.schema import Schema, load_schema
 from annotate.spans import Span
 from annotate.workspace import Workspace
@@ -69,28 +69,14 @@ class Review:
 def gather(workspace: Workspace, round_name: str | None = None, link: ProjectLink | None = None) -> Review:
     """Read the workspace once for the overview (the agreement report) and prepare the article pass."""
     schema = load_schema(workspace.schema_path)
-    where = workspace.relative(workspace.annotations_path)
-    if not workspace.annotations_path.exists():
-        raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, ExitCode.BAD_INPUT, path=where)
     wanted = workspace.round_articles(round_name) if round_name is not None else None
-    articles = workspace.read_articles()
-    annotations = workspace.read_annotations()
-    if wanted is not None:
-        articles = (article for article in articles if article["id"] in wanted)
-        annotations = (record for record in annotations if record.get("article_id") in wanted)
-    measures = measure(articles, annotations, schema.label_names, controls=schema.controls)
-    if measures.records_read == 0:
-        raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, ExitCode.BAD_INPUT, path=where)
+    measures, collected = measured(workspace, schema, round_name)
     overview = summarise(measures, bootstrap(measures), lowest=measures.documents)
     ranks = {row["article_id"]: rank for rank, row in enumerate(overview["disagreements"]["lowest_articles"])}
     figures = {
         row["article_id"]: {key: row[key] for key in ("strict_f1", "overlap_f1", "unitizing_alpha")}
         for row in overview["disagreements"]["lowest_articles"]
     }
-    records = workspace.read_annotations()
-    if wanted is not None:
-        records = (record for record in records if record.get("article_id") in wanted)
-    collected = collect_submitted(records, schema.label_names, [control.name for control in schema.controls])
     rounds = sorted({record["round"] for record in workspace.read_rounds()})
     return Review(
         schema=schema,
