@@ -1,10 +1,10 @@
 """Strict and overlap precision, recall and F1 per label of predicted spans against gold spans.
 
-Strict is ``annotate.prelabel.scoring.evaluate`` (the pre-annotator's scoring: same start, end and
-label). Overlap counts a predicted span right when it shares a character and the label with a gold span,
-one to one by a maximum matching (``annotate.agreement.stats.maximum_matching``, the matching the
-agreement's overlap span F1 uses), so a span off by a word counts, but two predictions never claim one
-gold span.
+Both are ``annotate.prelabel.scoring.evaluate`` (the pre-annotator's scoring); strict matches a predicted span
+with a gold span of the same start, end and label. Overlap counts a predicted span right when it shares a
+character and the label with a gold span, one to one by a maximum matching
+(``annotate.agreement.stats.maximum_matching``, the matching the agreement's overlap span F1 uses), so a span
+off by a word counts, but two predictions never claim one gold span.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 
 from annotate.agreement.stats import cross_record_pairs, maximum_matching
-from annotate.prelabel.scoring import evaluate as evaluate_strict
-from annotate.prelabel.scoring import scores
+from annotate.prelabel.scoring import evaluate as evaluate_spans
 from annotate.spans import Span
 
 Pairs = Iterable[tuple[Sequence[Span], Sequence[Span]]]
@@ -39,24 +38,7 @@ def overlap_matches(predicted: set[Span], gold: set[Span]) -> Counter[str]:
     return matched
 
 
-def evaluate_overlap(pairs: Pairs, labels: Sequence[str]) -> dict:
-    """``evaluate_strict``'s shape, a predicted span right when it overlaps a gold span of its label."""
-    counts = {label: [0, 0, 0] for label in labels}  # tp, fp, fn
-    for predicted, gold in pairs:
-        predicted_set = {Span(*span[:3]) for span in predicted}
-        gold_set = {Span(*span[:3]) for span in gold}
-        matched = overlap_matches(predicted_set, gold_set)
-        for label, number in Counter(span.label for span in predicted_set).items():
-            counts.setdefault(label, [0, 0, 0])
-            counts[label][0] += matched[label]
-            counts[label][1] += number - matched[label]
-        for label, number in Counter(span.label for span in gold_set).items():
-            counts.setdefault(label, [0, 0, 0])[2] += number - matched[label]
-    totals = [sum(column) for column in zip(*counts.values(), strict=True)] if counts else [0, 0, 0]
-    return {"micro": scores(*totals), "per_label": {label: scores(*numbers) for label, numbers in counts.items()}}
-
-
 def evaluate(pairs: Pairs, labels: Sequence[str]) -> dict:
     """``{"strict": {...}, "overlap": {...}}``, each ``{"micro", "per_label"}`` with P/R/F1, tp, fp, fn."""
     pairs = [(list(predicted), list(gold)) for predicted, gold in pairs]
-    return {"strict": evaluate_strict(pairs, labels), "overlap": evaluate_overlap(pairs, labels)}
+    return {"strict": evaluate_spans(pairs, labels), "overlap": evaluate_spans(pairs, labels, overlap_matches)}

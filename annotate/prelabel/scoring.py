@@ -7,7 +7,8 @@ text and runs the rules (``annotate.prelabel.rules``) on the articles it names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from annotate.errors import AnnotateError, Messages
@@ -38,10 +39,22 @@ def scores(tp: int, fp: int, fn: int) -> dict:
     }
 
 
-def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]], labels: Sequence[str] = LABELS) -> dict:
-    """Precision/recall/F1 of predicted vs gold spans, strict match on (start, end, label).
-    pairs yields (predicted, gold) per article. Returns
-    {"micro": {"precision", "recall", "f1", "tp", "fp", "fn"},
+Matches = Callable[[set[Span], set[Span]], Counter]
+
+
+def strict_matches(predicted: set[Span], gold: set[Span]) -> Counter[str]:
+    """Per label, how many predicted spans have a gold span of the same start, end and label."""
+    return Counter(span.label for span in predicted & gold)
+
+
+def evaluate(
+    pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]],
+    labels: Sequence[str] = LABELS,
+    matches: Matches = strict_matches,
+) -> dict:
+    """Precision/recall/F1 of predicted vs gold spans, a predicted span right when ``matches`` pairs it with a
+    gold span (by default strictly: same start, end and label). pairs yields (predicted, gold) per article.
+    Returns {"micro": {"precision", "recall", "f1", "tp", "fp", "fn"},
      "per_label": {label: {...same keys...}}}. A figure with a zero denominator is None (never a silent 0).
 
     ``per_label`` always has ``labels`` (the rules' four by default), plus any other label seen.  Spans may be
@@ -51,11 +64,14 @@ def evaluate(pairs: Iterable[tuple[Sequence[Span], Sequence[Span]]], labels: Seq
     for predicted, gold in pairs:
         predicted_set = {Span(*span[:3]) for span in predicted}
         gold_set = {Span(*span[:3]) for span in gold}
-        for span in predicted_set:
-            counts.setdefault(span.label, [0, 0, 0])[0 if span in gold_set else 1] += 1
-        for span in gold_set - predicted_set:
-            counts.setdefault(span.label, [0, 0, 0])[2] += 1
-    totals = [sum(column) for column in zip(*counts.values(), strict=True)]
+        matched = matches(predicted_set, gold_set)
+        for label, number in Counter(span.label for span in predicted_set).items():
+            row = counts.setdefault(label, [0, 0, 0])
+            row[0] += matched[label]
+            row[1] += number - matched[label]
+        for label, number in Counter(span.label for span in gold_set).items():
+            counts.setdefault(label, [0, 0, 0])[2] += number - matched[label]
+    totals = [sum(column) for column in zip(*counts.values(), strict=True)] if counts else [0, 0, 0]
     return {
         "micro": scores(*totals),
         "per_label": {label: scores(*numbers) for label, numbers in counts.items()},
