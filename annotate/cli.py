@@ -1640,9 +1640,11 @@ def train_command(
     labels = ", ".join(summary.labels)
     typer.echo(f"Wrote {summary.path}: {summary.architecture} model {summary.model_version} ({labels}).")
     if "strict" in figures:
+        from annotate.agreement.format import figure_text
+
         strict, overlap = figures["strict"]["micro"], figures["overlap"]["micro"]
         typer.echo(
-            f"{figures['method']}: F1 strict {_f1(strict['f1'])}, overlap {_f1(overlap['f1'])} "
+            f"{figures['method']}: F1 strict {figure_text(strict['f1'])}, overlap {figure_text(overlap['f1'])} "
             f"({figures['articles']} article(s)); per label in {summary.path}/README.md."
         )
     else:
@@ -1675,10 +1677,6 @@ def serve_command(
         server.serve_forever()
     finally:
         server.server_close()
-
-
-def _f1(value: float | None) -> str:
-    return "–" if value is None else f"{value:.3f}"
 
 
 if __name__ == "__main__":  # pragma: no cover
