@@ -73,7 +73,8 @@ def adjudicate_push(
     title = review_project(workspace, project)
     open_articles = {r["article_id"]: r for r in workspace.read_gold() if r["conflicts"]}
     schema = load_schema(workspace.schema_path)
-    found, created, _ = ensure_project(studio, title, schema)
+    setup = ensure_project(studio, title, schema)
+    found, created = setup.project, setup.created
     summary = ReviewPushSummary(title, found.id, studio.project_url(found.id), created)
     summary.articles_in_conflict = len(open_articles)
     there = {} if created else pushed_articles(studio, found.id)

@@ -771,7 +771,7 @@ def push_command(
     ws = open_workspace(workspace)
     push_stage.overlap_request(annotators_per_task, overlap_share)  # bad values stop us before any connection
     push_stage.check_round_request(round_name, sample, seed, by)
-    studio = studio_stage.connect(ws, url, api_key)
+    studio = studio_stage.connect(ws, url, api_key, check=False)  # the key is checked by push's first request
     with progress_bar("Pushing tasks") as bar:
         task = bar.task_ids[0]
         summary = push_stage.push(

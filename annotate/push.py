@@ -29,21 +29,22 @@ import itertools
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import ijson
 import orjson
 
 from annotate import defaults
 from annotate.errors import AnnotateError, Messages
 from annotate.labelconfig import interface_differences
 from annotate.schema import Schema, guidelines_html, load_schema
-from annotate.studio import ApiError, Studio
+from annotate.studio import ApiError, Record, Studio
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 DEFAULT_BATCH_SIZE = defaults.PUSH_BATCH_SIZE  # tasks per request of `adjudicate push`
 DEFAULT_BATCH_BYTES = defaults.PUSH_BATCH_BYTES
@@ -51,6 +52,17 @@ LEDGER_FORMAT = "annotate-push-ledger/1"
 DEFAULT_SEED = 0
 # Our names for Label Studio's project fields, in the order reports show them.
 OVERLAP_FIELDS = {"annotators_per_task": "maximum_annotations", "overlap_share": "overlap_cohort_percentage"}
+# The fields of a project that push and adjudicate read: asking for these alone spares the server counting
+# every annotation and prediction of the project (``Studio.find_project``).
+PROJECT_FIELDS = (
+    "label_config", "task_number", "maximum_annotations", "overlap_cohort_percentage", "expert_instruction",
+    "show_instruction", "model_version",
+)  # fmt: skip
+# Label Studio's values for a project created without them (its Project model's defaults): what a push that
+# creates the project reports it changed.
+NEW_PROJECT = Record(
+    maximum_annotations=1, overlap_cohort_percentage=100, expert_instruction="", show_instruction=False
+)
 
 
 @dataclass
@@ -90,27 +102,58 @@ def config_differences(project_config: str, schema: Schema) -> list[str]:
         return [f"the project's config is not well-formed XML ({exc})"]
 
 
+@dataclass
+class ProjectSetUp:
+    """What ``ensure_project`` found or made."""
+
+    project: Any  # as the server has it after this push's requests
+    before: Any  # as it was found; Label Studio's defaults (NEW_PROJECT) for a project created here
+    created: bool
+    config_updated: bool
+
+
 def ensure_project(
-    studio: Studio, title: str, schema: Schema, update_config: bool = False, schema_path: Path | None = None
-) -> tuple[Any, bool, bool]:
-    """Find the project or create it with the schema's config. Returns (project, created, updated).
+    studio: Studio,
+    title: str,
+    schema: Schema,
+    update_config: bool = False,
+    schema_path: Path | None = None,
+    settings: dict[str, Any] | None = None,
+) -> ProjectSetUp:
+    """Find the project or create it with the schema's config and the ``settings`` (Label Studio's
+    project fields: overlap, instructions), in one request; a project found gets the settings where
+    they differ, and with ``update_config`` the schema's config, in one request too.
 
     With ``schema_path``, the schema was loaded without the SDK's check of its config
     (``load_schema(check_config="no")``): the server checks the config it is sent, and its refusal is
     told as a mistake of that schema file.
     """
-    project = studio.find_project(title)
+    settings = settings or {}
+    found = studio.find_project(title, PROJECT_FIELDS)
     config = schema.label_config()
-    if project is None:
+    if found is None:
         with _config_refused(schema_path):
-            return studio.create_project(title=title, label_config=config), True, False
-    differences = config_differences(project.label_config or "", schema)
-    if not differences:
-        return project, False, False
-    if not update_config:
+            project = studio.create_project(PROJECT_FIELDS, title=title, label_config=config, **settings)
+        missed = settings_update(project, settings)  # a server that does not take them on creation
+        if missed:
+            project = studio.update_project(project.id, PROJECT_FIELDS, **missed)
+        return ProjectSetUp(project, NEW_PROJECT, created=True, config_updated=False)
+    update = settings_update(found, settings)
+    differences = config_differences(found.label_config or "", schema)
+    if differences and not update_config:
         raise AnnotateError(Messages.PROJECT_CONFIG_DIFFERS, title=title, differences="; ".join(differences))
+    if differences:
+        update["label_config"] = config
+    if not update:
+        return ProjectSetUp(found, found, created=False, config_updated=False)
     with _config_refused(schema_path):
-        return studio.update_project(project.id, label_config=config), False, True
+        project = studio.update_project(found.id, PROJECT_FIELDS, **update)
+    return ProjectSetUp(project, found, created=False, config_updated=bool(differences))
+
+
+def settings_update(project: Any, settings: dict[str, Any]) -> dict[str, Any]:
+    """The ``settings`` (Label Studio's project fields) the project does not have yet."""
+    return {name: value for name, value in settings.items() if getattr(project, name) != value}
 
 
 @contextlib.contextmanager
@@ -166,6 +209,8 @@ def read_task_lines(workspace: Workspace) -> Iterator[tuple[dict[str, Any], byte
                 yield task, line.removesuffix(b",")
         stream.seek(0)
         number = done
+        import ijson  # only for a file laid out otherwise
+
         try:
             tasks = ijson.items(stream, "item", use_float=True)
             for number, task in enumerate(itertools.islice(tasks, done, None), start=done + 1):
@@ -207,7 +252,8 @@ class Ledger:
     path: Path
     header: dict[str, Any]
     tasks: dict[int, tuple[str | None, str | None]] = field(default_factory=dict)
-    usable: bool = False  # read from the file, which is the server's and project's and whole
+    usable: bool = False  # read from the file, which is the server's and project's and not damaged
+    torn: bool = False  # the file's last line was cut short (by a kill): not read, and written over
     _out: IO[bytes] | None = None
 
     @classmethod
@@ -216,7 +262,8 @@ class Ledger:
         ledger = cls(path, header)
         with contextlib.suppress(FileNotFoundError):
             # A last line without its newline was being written when a push was killed: not part of the ledger.
-            lines = path.read_bytes().split(b"\n")[:-1]
+            *lines, last = path.read_bytes().split(b"\n")
+            ledger.torn = last != b""
             try:
                 first = orjson.loads(lines[0]) if lines else {}
                 if {key: first.get(key) for key in ("format", "server", "project_id")} != {
@@ -245,6 +292,14 @@ class Ledger:
                 None if article is None else str(article),
                 None if article is None else str(data.get("sha256", "")),
             )
+
+    def open(self, unchanged: bool) -> None:
+        """Keep the ledger open for appending: the file as it is when it holds ``tasks`` (``unchanged``: read
+        whole and found true), else written anew."""
+        if unchanged and self.usable and not self.torn:
+            self._out = self.path.open("ab")
+        else:
+            self.write()
 
     def write(self) -> None:
         """The whole ledger, written anew (atomically), then kept open for appending."""
@@ -334,17 +389,16 @@ def push(
     if batch_bytes < 1 or (batch_size is not None and batch_size < 1):
         raise ValueError("batch_bytes and batch_size must be at least 1")
     schema = load_schema(workspace.schema_path, check_config="no")  # the server checks what it is sent
-    found, created, updated = ensure_project(studio, project, schema, update_config, workspace.schema_path)
-    summary = PushSummary(project, found.id, studio.project_url(found.id), created, updated)
-    # what the server keeps, not what was asked: its answer to the update, or the project as found
-    summary.changed, summary.instructions_updated, enforced = apply_settings(
-        studio, found, wanted, guidelines_html(schema)
-    )
+    settings = project_settings(wanted, guidelines_html(schema))
+    setup = ensure_project(studio, project, schema, update_config, workspace.schema_path, settings)
+    found = setup.project  # what the server keeps, not what was asked: its answer to the update, or as found
+    summary = PushSummary(project, found.id, studio.project_url(found.id), setup.created, setup.config_updated)
+    summary.changed, summary.instructions_updated = settings_changes(setup.before, settings)
     if ml_backend is not None:
         summary.ml_backend = connect_ml_backend(studio, found.id, ml_backend)
     ledger = Ledger.read(workspace.push_ledger_path(project), studio.url, found.id, project)
-    summary.checked = reconcile(studio, found, ledger, created)
-    ledger.write()
+    summary.checked = reconcile(studio, found, ledger, setup.created)
+    ledger.open(unchanged=summary.checked == "count")
     try:
         there = ledger.articles()
         in_round: set[str] | None = None
@@ -353,7 +407,7 @@ def push(
             in_round = set(record["articles"])
             summary.round = {"name": round_name, "seed": record["seed"], "sample": record["sample"], "new": new}
             summary.round["by"] = record.get("by", RANDOM)
-        batch = _Batch(ThreadPoolExecutor(max_workers=1), studio, ledger, summary, progress)
+        batch = _Batch(studio, ledger, summary, progress)
         try:
             for task, raw in read_task_lines(workspace):
                 summary.tasks_read += 1
@@ -378,26 +432,25 @@ def push(
                     summary.already_there += 1
                 else:
                     summary.changed_since_push.append(data["article_id"])
-                if progress:
-                    progress(1)
+                batch.passed += 1
             if batch.tasks:
                 batch.send()
             batch.wait()
         finally:
-            batch.sender.shutdown(wait=True)  # the request in flight is answered, and its tasks in the ledger
+            batch.close()  # the request in flight is answered, and its tasks in the ledger
     finally:
         ledger.close()
-    summary.overlap = {ours: getattr(enforced, theirs) for ours, theirs in OVERLAP_FIELDS.items()}
-    summary.instructions_shown = bool(enforced.show_instruction and enforced.expert_instruction)
+    summary.overlap = {ours: getattr(found, theirs) for ours, theirs in OVERLAP_FIELDS.items()}
+    summary.instructions_shown = bool(found.show_instruction and found.expert_instruction)
     return summary
 
 
 @dataclass
 class _Batch:
     """The tasks of the next import request, gathered while the one before is sent (on ``sender``, one
-    thread: one request in flight at a time, its tasks in the ledger before the next goes out)."""
+    thread, started with the first request: one request in flight at a time, its tasks in the ledger
+    before the next goes out)."""
 
-    sender: ThreadPoolExecutor
     studio: Studio
     ledger: Ledger
     summary: PushSummary
@@ -405,6 +458,8 @@ class _Batch:
     tasks: list[bytes] = field(default_factory=list)
     articles: list[tuple[str, str]] = field(default_factory=list)
     size: int = 1  # the brackets and commas of the JSON array
+    passed: int = 0  # tasks of the file not sent (there already), not yet told to ``progress``
+    sender: ThreadPoolExecutor | None = None
     in_flight: Future[None] | None = None
 
     def add(self, raw: bytes, article_id: str, sha256: str) -> None:
@@ -415,14 +470,26 @@ class _Batch:
     def send(self) -> None:
         """Hand the tasks gathered to the sender, once the request before is answered."""
         self.wait()
+        if self.sender is None:
+            from concurrent.futures import ThreadPoolExecutor  # only a push that sends something needs it
+
+            self.sender = ThreadPoolExecutor(max_workers=1)
         self.in_flight = self.sender.submit(self._import, self.tasks, self.articles)
         self.tasks, self.articles, self.size = [], [], 1
 
     def wait(self) -> None:
-        """Wait for the request in flight; its error, if any, is raised here."""
+        """Wait for the request in flight (its error, if any, is raised here); tell ``progress`` of the
+        tasks passed over."""
         if self.in_flight is not None:
             in_flight, self.in_flight = self.in_flight, None
             in_flight.result()
+        if self.progress and self.passed:
+            self.progress(self.passed)
+        self.passed = 0
+
+    def close(self) -> None:
+        if self.sender is not None:
+            self.sender.shutdown(wait=True)
 
     def _import(self, tasks: list[bytes], articles: list[tuple[str, str]]) -> None:
         ids = self.studio.import_tasks(self.summary.project_id, b"[" + b",".join(tasks) + b"]")
@@ -448,27 +515,23 @@ def overlap_request(annotators_per_task: int | None, overlap_share: int | None) 
     return {name: int(value) for name, value in asked.items() if value is not None}
 
 
-def apply_settings(
-    studio: Studio, project: Any, wanted: dict[str, int], instructions: str
-) -> tuple[dict[str, dict[str, Any]], bool, Any]:
-    """Set the overlap asked for and the schema's guidelines as instructions, where they differ.
+def project_settings(wanted: dict[str, int], instructions: str) -> dict[str, Any]:
+    """Label Studio's project fields for the overlap asked for ({our name: value}) and the instructions
+    shown before annotating."""
+    overlap = {OVERLAP_FIELDS[ours]: value for ours, value in wanted.items()}
+    return {**overlap, "expert_instruction": instructions, "show_instruction": True}
 
-    Returns what changed ({our name: {old, new}}), whether the instructions were replaced, and the
-    project as the server now has it.
-    """
-    update: dict[str, Any] = {}
-    changed: dict[str, dict[str, Any]] = {}
-    for ours, value in wanted.items():
-        old = getattr(project, OVERLAP_FIELDS[ours])
-        if old != value:
-            update[OVERLAP_FIELDS[ours]] = value
-            changed[ours] = {"old": old, "new": value}
-    instructions_differ = project.expert_instruction != instructions or not project.show_instruction
-    if instructions_differ:
-        update.update(expert_instruction=instructions, show_instruction=True)
-    if update:
-        project = studio.update_project(project.id, **update)
-    return changed, instructions_differ, project
+
+def settings_changes(before: Any, settings: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], bool]:
+    """What setting ``settings`` changed on the project as it was ``before``: {our name: {old, new}} of its
+    overlap, and whether its instructions were replaced."""
+    update = settings_update(before, settings)
+    changed = {
+        ours: {"old": getattr(before, theirs), "new": update[theirs]}
+        for ours, theirs in OVERLAP_FIELDS.items()
+        if theirs in update
+    }
+    return changed, "expert_instruction" in update or "show_instruction" in update
 
 
 def connect_ml_backend(studio: Studio, project_id: int, url: str) -> dict[str, Any]:

@@ -169,6 +169,6 @@ def test_schema_from_project_then_push_finds_no_difference(cli, workspace, label
     assert result.exit_code == 0, result.stderr
     assert f"schemas/{title.lower().replace(' ', '-')}.yaml" in result.stdout
     schema = load_schema(open_workspace(workspace.root).schema_path)
-    project, created, updated = push.ensure_project(label_studio.studio, title, schema)
-    assert (created, updated) == (False, False)
-    assert push.config_differences(project.label_config, schema) == []
+    setup = push.ensure_project(label_studio.studio, title, schema)
+    assert (setup.created, setup.config_updated) == (False, False)
+    assert push.config_differences(setup.project.label_config, schema) == []

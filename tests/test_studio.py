@@ -78,9 +78,10 @@ def test_a_refused_api_key_is_one_line_exit_3(label_studio, pushed_workspace, cl
     assert result.stderr.count("\n") == 1
 
 
-def test_an_unreachable_server_is_one_line_exit_3(pushed_workspace, cli):
+@pytest.mark.parametrize("command", ["pull", "push"])  # pull checks the key first, push with its first request
+def test_an_unreachable_server_is_one_line_exit_3(pushed_workspace, cli, command):
     result = cli(
-        "pull",
+        command,
         "--project",
         "x-project",
         "--url",
@@ -90,6 +91,7 @@ def test_an_unreachable_server_is_one_line_exit_3(pushed_workspace, cli):
         workspace=pushed_workspace,
     )
     assert result.exit_code == 3 and "Cannot reach Label Studio at http://127.0.0.1:9" in result.stderr
+    assert result.stderr.count("\n") == 1
 
 
 def test_the_connection_comes_from_the_environment(label_studio, pushed_workspace, cli, monkeypatch):
@@ -189,6 +191,32 @@ def ledger_tasks(workspace, name: str) -> dict[int, str | None]:
 def server_articles(live: LiveStudio, name: str) -> dict[str | None, int]:
     """article id (None for a task this tool did not push) -> task id, as the server says."""
     return {task.data.get("article_id"): task.id for task in server_tasks(live, live.studio.project(name).id)}
+
+
+def requests_of(live: LiveStudio) -> tuple[studio.Studio, list[tuple[str, str]]]:
+    """A connection to the live server, as `annotate push` makes it, and the requests it sends (method, path)."""
+    connection = studio.connect(None, live.url, live.token, check=False)
+    sent: list[tuple[str, str]] = []
+    connection.http.event_hooks["request"].append(lambda request: sent.append((request.method, request.url.path)))
+    return connection, sent
+
+
+def test_a_push_asks_the_server_only_what_the_ledger_cannot_say(label_studio, pushed_workspace):
+    """Creating a project is one request with its config, overlap and instructions; a push with nothing new
+    is one: the project, with its task count (which agrees with the ledger)."""
+    name = title()
+    connection, sent = requests_of(label_studio)
+    first = push(pushed_workspace, connection, name, annotators_per_task=2)
+    imports = [("POST", f"/api/projects/{first.project_id}/import")] * first.batches
+    assert sent == [("GET", "/api/projects"), ("POST", "/api/projects"), *imports]
+    assert first.changed == {"annotators_per_task": {"old": 1, "new": 2}} and first.instructions_updated
+    assert first.overlap == {"annotators_per_task": 2, "overlap_share": 100} and first.instructions_shown
+    ledger = pushed_workspace.push_ledger_path(name).read_bytes()
+    sent.clear()
+    again = push(pushed_workspace, connection, name, annotators_per_task=2)
+    assert sent == [("GET", "/api/projects")]
+    assert (again.pushed, again.already_there, again.checked, again.changed) == (0, 36, "count", {})
+    assert pushed_workspace.push_ledger_path(name).read_bytes() == ledger  # kept as it was, not written again
 
 
 def test_the_ledger_is_the_project_and_a_push_with_nothing_new_reads_only_its_count(
