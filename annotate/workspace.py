@@ -17,13 +17,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import jsonlines
 import orjson
 import yaml
 
 from annotate.errors import AnnotateError, ExitCode, Messages
+
+if TYPE_CHECKING:
+    import jsonlines
 
 CONFIG_FILE = "annotate.yaml"
 DEFAULT_SCHEMA = "schemas/conflict-spans.yaml"
@@ -336,6 +338,8 @@ def atomic_write(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
 
 def read_jsonl(path: Path, fix: str = Messages.FIX_ANY) -> Iterator[dict[str, Any]]:
     """Stream the records of a JSON Lines file this tool wrote; a damaged line is an error saying ``fix``."""
+    import jsonlines  # with attrs, 15 ms of start-up that a command reading no records need not pay
+
     with path.open("rb") as stream, jsonlines.Reader(stream, loads=orjson.loads) as reader:
         lines_read = 0
         try:
@@ -378,6 +382,8 @@ def json_text(data: Any) -> str:
 def jsonl_writer(out: IO[bytes]) -> jsonlines.Writer:
     """A JSON Lines writer for a binary stream: compact UTF-8 (non-ASCII text stays readable), keys in
     insertion order. ``orjson`` because the standard encoder is the slowest step of an ingest."""
+    import jsonlines
+
     return jsonlines.Writer(out, dumps=orjson.dumps)
 
 

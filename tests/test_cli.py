@@ -205,3 +205,25 @@ def test_overlap_settings_in_words(overlap, words):
     from annotate.cli import _overlap_words
 
     assert _overlap_words(overlap) == words
+
+
+def test_the_progress_bar_is_rich_only_where_it_can_be_seen(monkeypatch):
+    """No terminal (nor one forced): a stand-in taking what the commands tell the bar; else rich's bar."""
+    import io
+
+    from rich.progress import Progress
+
+    from annotate.cli import progress_bar
+
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    for variable in ("FORCE_COLOR", "TTY_COMPATIBLE"):
+        monkeypatch.delenv(variable, raising=False)
+    with progress_bar("Working") as bar:
+        assert not isinstance(bar, Progress)
+        task = bar.task_ids[0]
+        bar.advance(task, 3)
+        bar.update(task, completed=3, total=9)
+        bar.reset(task, total=9, description="Again")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    with progress_bar("Working") as bar:
+        assert isinstance(bar, Progress) and len(bar.task_ids) == 1

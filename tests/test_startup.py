@@ -37,8 +37,8 @@ PROBE = """
 import json, sys
 heavy = set(json.loads(sys.argv[1]))
 
-def loaded():
-    return sorted({name.partition(".")[0] for name in sys.modules} & heavy)
+def loaded():  # a heavy name with a dot is that module itself, else any module of the package
+    return sorted({name.partition(".")[0] for name in sys.modules} & heavy | set(sys.modules) & heavy)
 
 found = []
 for module in json.loads(sys.argv[3]):
@@ -57,12 +57,12 @@ print("\\n" + json.dumps(found))
 """
 
 
-def probe(*commands: list[str], modules: tuple[str, ...] = ()) -> list[dict]:
+def probe(*commands: list[str], modules: tuple[str, ...] = (), heavy: tuple[str, ...] = HEAVY) -> list[dict]:
     """In a fresh interpreter, import the modules, then annotate.cli, then run the commands one after the
-    other: after each step, its exit code and the heavy modules loaded so far."""
+    other: after each step, its exit code and the ``heavy`` modules loaded so far."""
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY), json.dumps(commands), json.dumps(modules)],
+        [sys.executable, "-c", PROBE, json.dumps(heavy), json.dumps(commands), json.dumps(modules)],
         capture_output=True, text=True, env=environment, cwd=REPO, check=True,
     )  # fmt: skip
     return json.loads(result.stdout.splitlines()[-1])
@@ -147,6 +147,18 @@ def test_an_invalid_labeling_config_is_never_remembered(tmp_path, monkeypatch):
         with pytest.raises(Exception, match="missing"):
             check_label_config(bad)
     assert not (tmp_path / "cache").exists() or not [p for p in (tmp_path / "cache").rglob("*") if p.is_file()]
+
+
+def test_a_push_loads_the_http_client_alone(label_studio, pushed_workspace):
+    """`annotate push` talks plain HTTP, first and again: not the SDK's client (of the SDK, only its error
+    class), nor NumPy; nor what shows nothing where standard error is no terminal (rich's progress bar) or
+    is never run (httpx's command line, which would bring click and pygments)."""
+    push = ["push", "--project", f"startup-{os.getpid()}", *label_studio.connection_args()]
+    push += ["--workspace", str(pushed_workspace.root)]
+    sdk = ("label_studio_sdk.client", "label_studio_sdk.label_interface")
+    heavy = (*(name for name in HEAVY if name != "label_studio_sdk"), *sdk, "rich", "click", "pygments")
+    found = probe(push, push, heavy=heavy)
+    assert [(entry["exit"], entry["heavy"]) for entry in found] == [(0, [])] + [(0, ["httpx"])] * 2
 
 
 def test_the_init_command_loads_no_heavy_library(tmp_path):
