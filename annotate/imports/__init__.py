@@ -278,14 +278,10 @@ class _Importer:
         if kind == "annotations":
             cancelled = item.get("was_cancelled") or item.get("skipped")  # 0.x said "skipped"
             record["status"] = "cancelled" if cancelled else "submitted"
+        shift = where.shift
+        spans = [(start - shift, end - shift, label) for start, end, label in read.spans] if shift else read.spans
         record["spans"] = [
-            {
-                "start": s.start - where.shift,
-                "end": s.end - where.shift,
-                "label": s.label,
-                "text": stored_text[s.start - where.shift : s.end - where.shift],
-            }
-            for s in read.spans
+            {"start": start, "end": end, "label": label, "text": stored_text[start:end]} for start, end, label in spans
         ]
         if read.choices is not None:
             record["choices"] = read.choices

@@ -42,15 +42,36 @@ class RegionCounts(NamedTuple):
     duplicate: int = 0
     no_label: int = 0
 
-    def encode(self) -> bytes:
-        return b"%d,%d,%d,%d" % self
-
-    @classmethod
-    def decode(cls, raw: bytes) -> RegionCounts:
-        return cls(*map(int, raw.split(b",")))
-
 
 NO_REGIONS = RegionCounts()
+
+
+class _Facts(NamedTuple):
+    """What the reconciliation needs of a spooled record, kept before it on its spool line, so that
+    ``decide`` parses a record again only when it must (the store holds its key, it has ``other``
+    regions, or it is reported by name)."""
+
+    key: int  # _key_hash of the record
+    counts: RegionCounts
+    stored_spans: int  # spans on the record
+    other: int  # regions kept in ``other``
+    cancelled: bool
+    ground_truth: bool
+
+    def encode(self) -> bytes:
+        return b"%d,%d,%d,%d,%d,%d,%d,%d,%d" % (
+            self.key,
+            *self.counts,
+            self.stored_spans,
+            self.other,
+            self.cancelled,
+            self.ground_truth,
+        )
+
+    @classmethod
+    def decode(cls, raw: bytes) -> _Facts:
+        key, spans, choices, duplicate, no_label, stored, other, cancelled, truth = map(int, raw.split(b","))
+        return cls(key, RegionCounts(spans, choices, duplicate, no_label), stored, other, bool(cancelled), bool(truth))
 
 
 class KeyedStore:
@@ -74,7 +95,15 @@ class KeyedStore:
     def offer(self, record: dict[str, Any], summary: ImportSummary, counts: RegionCounts = NO_REGIONS) -> None:
         """A checked record; of two with one key the newest stays, the other is superseded now."""
         key = _key_hash(self.kind, record)
-        self.spool.write(counts.encode() + b"\t" + orjson.dumps(record) + b"\n")
+        facts = _Facts(
+            key,
+            counts,
+            len(record.get("spans") or ()),
+            len(record.get("other") or ()),
+            record.get("status") == "cancelled",
+            bool(record.get("ground_truth")),
+        )
+        self.spool.write(facts.encode() + b"\t" + orjson.dumps(record) + b"\n")
         candidate = _pack(_stamp(record), _origin_id(record), self.lines)
         self.lines += 1
         current = self.best.get(key)
@@ -94,55 +123,52 @@ class KeyedStore:
         self.spool.seek(0)
         for number, line in enumerate(self.spool):
             head, _, raw = line.partition(b"\t")
-            record, counts = orjson.loads(raw), RegionCounts.decode(head)
+            facts = _Facts.decode(head)
             if not winners[number]:  # lost to a newer version in the same export (counted in offer)
-                self._count_regions(summary, record, counts, stored=False)
+                self._count_regions(summary, facts, raw, stored=False)
                 continue
-            outcome = self._outcome(record)
+            outcome = self._outcome(facts.key, raw)
             setattr(tally, outcome, getattr(tally, outcome) + 1)
-            self._count_regions(summary, record, counts, stored=outcome != "superseded")
-            if outcome != "superseded":
-                self._count_flags(record, summary)
+            self._count_regions(summary, facts, raw, stored=outcome != "superseded")
+            if outcome != "superseded" and self.kind == "annotations":
+                summary.cancelled += facts.cancelled
+                summary.ground_truth += facts.ground_truth
             if outcome in ("imported", "updated"):
                 write[number] = 1
             if outcome == "updated":
-                self.replaced.add(_key_hash(self.kind, record))
+                self.replaced.add(facts.key)
             if outcome == "superseded":
-                who = record_key(self.kind, record).replace("\t", " by ")
+                who = record_key(self.kind, orjson.loads(raw)).replace("\t", " by ")
                 summary.note(summary.superseded, f"{self.kind} {who}: the store holds a newer version")
         return write
 
-    def _outcome(self, record: dict[str, Any]) -> str:
-        stored = self.stored.get(_key_hash(self.kind, record))
+    def _outcome(self, key: int, raw: bytes) -> str:
+        stored = self.stored.get(key)
         if stored is None:
             return "imported"
+        record = orjson.loads(raw)
         if stored[8:] == record_digest(record):
             return "unchanged"
         return "updated" if _stamp(record) >= int.from_bytes(stored[:8], "big") else "superseded"
 
-    def _count_regions(
-        self, summary: ImportSummary, record: dict[str, Any], counts: RegionCounts, stored: bool
-    ) -> None:
+    def _count_regions(self, summary: ImportSummary, facts: _Facts, raw: bytes, stored: bool) -> None:
         """Where an annotation's regions ended: on a stored record (or dropped by a repair), or superseded."""
         if self.kind != "annotations":
             return
-        other = record.get("other") or ()
+        counts, regions, spans = facts.counts, summary.regions, summary.spans
         if not stored:
-            summary.regions["superseded"] += counts.spans + counts.choices + len(other)
-            summary.spans["superseded"] += counts.spans
+            regions["superseded"] += counts.spans + counts.choices + facts.other
+            spans["superseded"] += counts.spans
             return
-        dropped = counts.duplicate + counts.no_label
-        summary.regions.update(
-            {"spans": len(record["spans"]), "choices": counts.choices, "other": len(other)}
-            | {DUPLICATE: counts.duplicate, NO_LABEL: counts.no_label}
-        )
-        summary.spans.update({"stored": len(record["spans"]), "dropped": dropped})
-        summary.other_kept.update(other_key(region) for region in other)
-
-    def _count_flags(self, record: dict[str, Any], summary: ImportSummary) -> None:
-        if self.kind == "annotations":
-            summary.cancelled += record["status"] == "cancelled"
-            summary.ground_truth += bool(record.get("ground_truth"))
+        regions["spans"] += facts.stored_spans
+        regions["choices"] += counts.choices
+        regions["other"] += facts.other
+        regions[DUPLICATE] += counts.duplicate
+        regions[NO_LABEL] += counts.no_label
+        spans["stored"] += facts.stored_spans
+        spans["dropped"] += counts.duplicate + counts.no_label
+        if facts.other:
+            summary.other_kept.update(other_key(region) for region in orjson.loads(raw)["other"])
 
     def write(self, lines: bytearray) -> None:
         if not any(lines) and not self.replaced:
