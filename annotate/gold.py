@@ -55,6 +55,7 @@ At 10,000 articles x 3 annotators x 20 spans that is about 15 MB of offsets.
 
 from __future__ import annotations
 
+import operator
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,7 @@ AWAITING = "awaiting-adjudication"
 CHOICE = "choice"  # the kind of a document-level control's conflict
 IN_CONFLICT = "in_conflict"  # a control's count of articles where it is in conflict (its ``settled`` is None)
 DIFFER_IN = {"label": "label", "boundary": "extent", "label-and-boundary": "label and extent"}
+_LABEL, _SETTLED = operator.itemgetter("label"), operator.itemgetter("settled")
 
 
 # -- settling the spans of one article --------------------------------------------------------------
@@ -117,7 +119,7 @@ def candidates(marks: Mapping[str, Iterable[Span]]) -> list[Candidate]:
     support: dict[Span, set[str]] = defaultdict(set)
     for annotator, spans in marks.items():
         for span in spans:
-            support[Span(*span)].add(annotator)
+            support[span if type(span) is Span else Span(*span)].add(annotator)
     return [Candidate(span, frozenset(who)) for span, who in sorted(support.items())]
 
 
@@ -482,8 +484,7 @@ class _Settler:
                 summary.records["text_changed"] += 1
                 summary.text_changed.append(f"article {article['id']} by {annotator}")
                 continue
-            spans = record.spans(self.labels)
-            if not all(0 <= s.start < s.end <= len(text) for s in spans):
+            if not record.fits(len(text)):
                 summary.records["offsets_outside_text"] += 1
                 summary.problems.append(
                     f"annotation record {record.line} (article {article['id']} by {annotator}): "
@@ -498,7 +499,7 @@ class _Settler:
                 )
                 continue
             summary.records["used"] += 1
-            marks[annotator] = spans
+            marks[annotator] = record.spans(self.labels)
             selections[annotator] = record.choices or {}
             if record.ground_truth:
                 stamp = (timestamp(record.updated), annotator)
@@ -657,9 +658,8 @@ class _Settler:
         summary = self.summary
         summary.articles += 1
         summary.settled_by[record["settled_by"]] += 1
-        for span in record["spans"]:
-            summary.spans_per_label[span["label"]] += 1
-            summary.spans_per_settled[span["settled"]] += 1
+        summary.spans_per_label.update(map(_LABEL, record["spans"]))
+        summary.spans_per_settled.update(map(_SETTLED, record["spans"]))
         for name, entry in record.get("choices", {}).items():
             summary.choices_settled[name][entry["settled"] or IN_CONFLICT] += 1
             summary.choice_values[name].update(entry["value"])

@@ -569,6 +569,19 @@ def test_overlap_matching_is_maximum_where_greedy_first_come_is_not():
     assert figures["micro"] == {"value": 1.0, "matches": 2, "spans": 4}
 
 
+def test_maximum_matching_is_the_edges_when_no_node_has_two_and_scipys_when_one_does():
+    """Edges that share no row and no column are the one maximum matching (taken as they are, without
+    scipy); once a node has two edges the matching is Hopcroft-Karp's, and maximum."""
+    from annotate.agreement.stats import maximum_matching
+
+    assert maximum_matching(np.array([7, 1, 3]), np.array([0, 5, 2])).tolist() == [1, 3, 7]
+    assert maximum_matching(np.array([7, 1, 3]), np.array([0, 5, 2]), size=8).tolist() == [1, 3, 7]
+    # Row 0 reaches columns 0 and 1, row 1 only column 0: both are matched, not row 0 alone.
+    assert maximum_matching(np.array([0, 0, 1]), np.array([0, 1, 0])).tolist() == [0, 1]
+    # Two rows reaching one column: one of them.
+    assert len(maximum_matching(np.array([4, 6]), np.array([3, 3]))) == 1
+
+
 def record(article_id, annotator, spans, sha256="s", status="submitted", **extra):
     return {
         "article_id": article_id,

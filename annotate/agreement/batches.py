@@ -12,7 +12,7 @@ import contextlib
 import functools
 import gc
 import itertools
-import operator
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -63,9 +63,11 @@ class _BatchBuilder:
         self.rec_article: list[int] = []
         self.rec_annotator: list[int] = []
         self.span_counts: list[int] = []
-        self.starts: list[int] = []
-        self.ends: list[int] = []
-        self.labels: list[int] = []
+        # The records' offsets and label codes, appended as machine integers (array += array copies memory;
+        # a list would box each of a million values) and handed to numpy through the buffer protocol.
+        self.starts = array("q")
+        self.ends = array("q")
+        self.labels = array("q")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -78,11 +80,7 @@ class _BatchBuilder:
         for record in sorted(records, key=lambda r: self.annotators[r.annotator]):
             if record.sha256 != article.get("sha256"):
                 excluded["text_changed"] += 1
-            elif record.starts and (
-                min(record.starts) < 0
-                or max(record.ends) > length
-                or not all(map(operator.lt, record.starts, record.ends))
-            ):
+            elif not record.fits(length):
                 excluded["offsets_outside_text"] += 1
             else:
                 usable.append(record)
@@ -108,9 +106,10 @@ class _BatchBuilder:
         start, end, label = (np.array(values, dtype=np.int64) for values in (self.starts, self.ends, self.labels))
         # Sorted by record, start, end, label: one int64 key when it fits (one fast sort of runs that
         # are mostly in order already), else numpy's four-key lexsort.
-        reach = max((max(self.ends) if self.ends else 0) + 1, 1)
-        if len(self.span_counts) * reach * reach * (max(self.labels, default=0) + 1) < 1 << 62:
-            key = ((span_rec * reach + start) * reach + end) * (max(self.labels, default=0) + 1) + label
+        reach = max((int(end.max()) if len(end) else 0) + 1, 1)
+        codes = (int(label.max()) if len(label) else 0) + 1
+        if len(self.span_counts) * reach * reach * codes < 1 << 62:
+            key = ((span_rec * reach + start) * reach + end) * codes + label
             order = np.argsort(key, kind="stable")
             key = key[order]
             fresh = np.ones(len(order), dtype=bool)

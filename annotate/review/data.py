@@ -164,8 +164,7 @@ def _usable(record: SubmittedAnnotation, article: dict[str, Any]) -> bool:
     """Whether the agreement report compares this record: its text unchanged and its offsets inside it."""
     if record.sha256 != article.get("sha256"):
         return False
-    length = len(article.get("text") or "")
-    return all(0 <= start < end <= length for start, end in zip(record.starts, record.ends, strict=True))
+    return record.fits(len(article.get("text") or ""))
 
 
 def _articles(review: Review) -> Iterator[dict[str, Any]]:
