@@ -337,20 +337,31 @@ def atomic_write(path: Path, mode: str = "w") -> Iterator[IO[Any]]:
 
 
 def read_jsonl(path: Path, fix: str = Messages.FIX_ANY) -> Iterator[dict[str, Any]]:
-    """Stream the records of a JSON Lines file this tool wrote; a damaged line is an error saying ``fix``."""
-    import jsonlines  # with attrs, 15 ms of start-up that a command reading no records need not pay
+    """Stream the records of a JSON Lines file this tool wrote; a damaged line is an error saying ``fix``.
 
-    with path.open("rb") as stream, jsonlines.Reader(stream, loads=orjson.loads) as reader:
-        lines_read = 0
-        try:
-            for record in reader:
-                lines_read += 1
-                yield record
-        except jsonlines.InvalidLineError as exc:
-            problem = str(exc).split(" (")[0]
-            raise AnnotateError(
-                Messages.RECORDS_DAMAGED, path=path, line=lines_read + 1, problem=problem, fix=fix
-            ) from None
+    Each line is parsed by ``orjson`` as it is; a line that does not give a JSON value other than null
+    that way (damaged, empty, or opening with a byte-order mark or a record separator) is read by
+    ``jsonlines``, which says what is wrong with it. Its ``Reader`` for every line costs a third more
+    time than the parse itself (stages read a million spans), and its import a few hundredths of a second.
+    """
+    with path.open("rb") as stream:
+        for number, line in enumerate(stream, start=1):
+            try:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                record = None
+            yield _jsonlines_read(line, path, number, fix) if record is None else record
+
+
+def _jsonlines_read(line: bytes, path: Path, number: int, fix: str) -> Any:
+    """One line as ``jsonlines`` reads it, or the error it finds in it (line ``number`` of ``path``)."""
+    import jsonlines
+
+    try:
+        return jsonlines.Reader([line], loads=orjson.loads).read()
+    except jsonlines.InvalidLineError as exc:
+        problem = str(exc).split(" (")[0]
+        raise AnnotateError(Messages.RECORDS_DAMAGED, path=path, line=number, problem=problem, fix=fix) from None
 
 
 def record_digest(record: Any) -> bytes:
