@@ -34,8 +34,16 @@ GIT_IDENTITY = {
 }
 
 
+# Objects are stored as they are, not deflated again: the Parquet files, most of a release's bytes, are compressed
+# already, so deflating them (git's default, level 1) kept about 15% of their size at three to four times the
+# time of the whole commit (0.9 of 1.2 s of CPU at 30,000 articles). Only loose objects: ``git gc`` still packs
+# and compresses them as usual. The objects, their ids and the commits are the same either way.
+STORE_AS_IS = ("-c", "core.looseCompression=0")
+
+
 def _git(repo: Path, *args: str, work_tree: Path | None = None, stdout: Any = subprocess.PIPE) -> str:
     command = ["git", "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", "-c", "core.autocrlf=false"]
+    command += STORE_AS_IS
     if work_tree is not None:
         command += ["--git-dir", str(repo / ".git"), "--work-tree", str(work_tree)]
     env = {**os.environ, **GIT_IDENTITY, "GIT_CONFIG_NOSYSTEM": "1"}
