@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -90,11 +91,13 @@ def saved_report(
     seed: int = DEFAULT_SEED,
     lowest: int = DEFAULT_LOWEST,
     round_name: str | None = None,
+    digests: dict[Path, str] | None = None,
 ) -> Report:
     """``report``, reused from ``workspace.agreement_path`` when it was computed from the same inputs (the
     sha256 of the annotations, the corpus, the schema and the rounds, the same parameters and package
-    version), else computed and saved there. The bootstrap is seeded, so a report is a function of those."""
-    inputs = report_inputs(workspace, resamples, seed, lowest, round_name)
+    version), else computed and saved there. The bootstrap is seeded, so a report is a function of those.
+    ``digests``: the sha256 of any of those files the caller took already (publish), not taken again."""
+    inputs = report_inputs(workspace, resamples, seed, lowest, round_name, digests)
     if workspace.agreement_path.exists():
         try:
             saved = orjson.loads(workspace.agreement_path.read_bytes())
@@ -109,7 +112,12 @@ def saved_report(
 
 
 def report_inputs(
-    workspace: Workspace, resamples: int, seed: int, lowest: int, round_name: str | None
+    workspace: Workspace,
+    resamples: int,
+    seed: int,
+    lowest: int,
+    round_name: str | None,
+    digests: dict[Path, str] | None = None,
 ) -> dict[str, Any]:
     """What an agreement report is a function of (see ``saved_report``)."""
     files = {
@@ -119,7 +127,7 @@ def report_inputs(
         **({"rounds": workspace.rounds_path} if round_name is not None else {}),
     }
     return {
-        **{f"{name}_sha256": file_sha256(path) if path.exists() else None for name, path in files.items()},
+        **{f"{name}_sha256": _sha256_of(path, digests or {}) for name, path in files.items()},
         "resamples": resamples,
         "seed": seed,
         "lowest": lowest,
@@ -128,10 +136,16 @@ def report_inputs(
     }
 
 
+def _sha256_of(path: Path, digests: dict[Path, str]) -> str | None:
+    """The file's sha256 (from ``digests`` when there), None when it does not exist."""
+    if path in digests:
+        return digests[path]
+    return file_sha256(path) if path.exists() else None
+
+
 def _code_sha256() -> str:
     """The sha256 of this package's Python sources: a report saved by other code is computed again."""
     import hashlib
-    from pathlib import Path
 
     package = Path(__file__).resolve().parent.parent
     digest = hashlib.sha256()

@@ -9,7 +9,6 @@ and the manifest report are measured here too, over exactly the annotations the 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -32,39 +31,38 @@ SETTLED_KINDS = ("unanimous", "majority", "adjudicated", "ground_truth", "single
 # -- the agreement figures the card and the manifest report ----------------------------------------
 
 
-def agreement_figures(workspace: Workspace, schema: Schema, assignment: SplitAssignment) -> Report:
+def agreement_figures(
+    workspace: Workspace,
+    schema: Schema,
+    assignment: SplitAssignment,
+    all_published: bool,
+    digests: dict[Path, str] | None = None,
+) -> Report:
     """The agreement report of the published articles: every annotation record of theirs (``measure`` leaves
     out the cancelled, superseded or stale ones and counts them), less any whose choices the schema cannot
-    hold. When that is every record of the store, it is ``annotate agreement``'s own report, reused while the
-    annotations, corpus and schema have not changed (``agreement.saved_report``) rather than computed again."""
+    hold. When that is every record of the store (``all_published``, which ``dataset.write_annotations`` found
+    out as it read them), it is ``annotate agreement``'s own report, reused while the annotations, corpus and
+    schema have not changed (``agreement.saved_report``; ``digests``: their sha256, when publish took them
+    already) rather than computed again."""
     from annotate import agreement
 
-    def published(record: dict[str, Any]) -> bool:
-        return record.get("article_id") in assignment.splits and (not schema.controls or fits_schema(schema, record))
-
-    if _all_of(workspace.read_annotations(), published):
-        return agreement.saved_report(workspace)
-    records = (record for record in workspace.read_annotations() if published(record))
+    if all_published:
+        return agreement.saved_report(workspace, digests=digests)
+    records = (
+        record
+        for record in workspace.read_annotations()
+        if record.get("article_id") in assignment.splits and (not schema.controls or fits_schema(schema, record))
+    )
     measures = agreement.measure(workspace.read_articles(), records, schema.label_names, controls=schema.controls)
     return {"schema": schema.id, **agreement.summarise(measures, agreement.bootstrap(measures))}
 
 
-def _all_of(records: Iterable[dict[str, Any]], test: Callable[[dict[str, Any]], bool]) -> bool:
-    """Whether there is a record and every one passes ``test`` (stops at the first that fails)."""
-    seen = False
-    for record in records:
-        if not test(record):
-            return False
-        seen = True
-    return seen
-
-
-def agreement_of_all_annotated(workspace: Workspace) -> Headline:
+def agreement_of_all_annotated(workspace: Workspace, digests: dict[Path, str] | None = None) -> Headline:
     """Headline agreement over every annotated article, held-back ones included: the articles held back
     are where annotators disagreed, so the published articles' figures alone flatter the project."""
     from annotate import agreement
 
-    return agreement.headline(agreement.saved_report(workspace))
+    return agreement.headline(agreement.saved_report(workspace, digests=digests))
 
 
 # -- the card --------------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ dataset, so that ``load_dataset`` and the Hub read it exactly as they read a pus
 ``datasets`` has no public API for either half. ``datasets.arrow_writer.ParquetWriter`` writes a
 Parquet file with ``datasets``' own settings and counts the Arrow bytes ``dataset_info`` reports;
 ``datasets.info.DatasetInfosDict`` and ``datasets.utils.metadata.MetadataConfigs`` write the card's
-``dataset_info`` and ``configs`` YAML keys. None of them is documented, so any ``datasets`` release may
+``dataset_info`` and ``configs`` YAML keys; ``without_scipy_io`` keeps a builder's streaming patches from
+importing scipy (``datasets.utils.patching``). None of them is documented, so any ``datasets`` release may
 change them: they are used here and nowhere else, pyproject.toml bounds the ``datasets`` version, and
 tests/test_hf_compat.py holds this module against the installed ``datasets`` (against what its
 ``push_to_hub`` writes), so a change breaks one test file instead of every release.
@@ -16,7 +17,9 @@ Everything else the release takes from ``datasets`` and ``huggingface_hub`` (``F
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +34,26 @@ def parquet_writer(path: Path, features: Any, batch_size: int) -> Any:
     from datasets.arrow_writer import ParquetWriter
 
     return ParquetWriter(features=features, path=str(path), writer_batch_size=batch_size)
+
+
+@contextlib.contextmanager
+def without_scipy_io() -> Iterator[None]:
+    """``scipy.io`` seen as not installed until exit, unless something imported it already.
+
+    Why: every ``datasets`` builder, when made (``load_dataset_builder``), patches its module for streaming,
+    and one of the patches (``scipy.io.loadmat``, for MATLAB files) imports ``scipy.io`` when scipy is
+    installed -- 10 MB and 0.15 s that a Parquet release never uses. ``datasets`` skips the patch of a module
+    it cannot import (``utils.patching.patch_submodule``); a ``None`` in ``sys.modules`` is such a module.
+    """
+    if "scipy.io" in sys.modules:
+        yield
+        return
+    sys.modules["scipy.io"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if sys.modules.get("scipy.io", 0) is None:
+            del sys.modules["scipy.io"]
 
 
 def describe_configs(

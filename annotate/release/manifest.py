@@ -34,6 +34,18 @@ def release_inputs(
     }
 
 
+def input_digests(workspace: Workspace, inputs: dict[str, Any]) -> dict[Path, str]:
+    """The sha256 ``release_inputs`` took, by path, for whatever else needs them (the saved agreement report's
+    check): each file is hashed once per publish."""
+    taken = {
+        workspace.schema_path: inputs["schema_sha256"],
+        workspace.articles_path: inputs["corpus_sha256"],
+        workspace.annotations_path: inputs["annotations_sha256"],
+        workspace.gold_path: inputs["gold_sha256"],
+    }
+    return {path: digest for path, digest in taken.items() if digest is not None}
+
+
 def build_manifest(
     workspace: Workspace,
     folder: Path,
