@@ -18,6 +18,8 @@ from annotate import agreement, gold, release
 from .records import write_records
 
 report_module = importlib.import_module("annotate.agreement.report")  # the module, not the function of that name
+manifest_module = importlib.import_module("annotate.release.manifest")
+workspace_module = importlib.import_module("annotate.workspace")
 pytestmark = pytest.mark.usefixtures("datasets_cache")
 
 
@@ -103,3 +105,35 @@ def test_publish_holding_articles_back_measures_the_published_ones(annotated, cl
     manifest = json.loads((annotated.release_dir / "manifest.json").read_text())
     assert manifest["agreement"]["documents"] == summary.published < whole["documents"]
     assert manifest["agreement"]["all_annotated_articles"]["documents"] == whole["documents"]
+
+
+def test_publish_reads_the_store_once_and_hashes_each_input_once(annotated, cli, monkeypatch):
+    assert cli("agreement", workspace=annotated).exit_code == 0
+    gold.gold(annotated)
+    reads, hashed = [], []
+    read_annotations = type(annotated).read_annotations
+
+    def counted_reads(self):
+        reads.append(1)
+        return read_annotations(self)
+
+    def counted_hash(path):
+        hashed.append(path.name)
+        return workspace_module.file_sha256(path)
+
+    monkeypatch.setattr(type(annotated), "read_annotations", counted_reads)
+    monkeypatch.setattr(report_module, "file_sha256", counted_hash)
+    monkeypatch.setattr(manifest_module, "file_sha256", counted_hash)
+    monkeypatch.setattr(release, "file_sha256", counted_hash)
+    monkeypatch.setattr(report_module, "report", lambda *a, **k: pytest.fail("computed again"))
+    release.publish(annotated, "1.0.0", include_conflicts=True)
+    assert len(reads) == 1  # the Parquet rows; the saved report applies since every record is published
+    inputs = ("annotations.jsonl", "articles.jsonl", "gold.jsonl", annotated.schema_path.name)
+    assert all(hashed.count(name) == 1 for name in inputs), hashed
+
+
+def test_digests_given_are_the_digests_taken(annotated):
+    taken = report_module.report_inputs(annotated, 10, 1, 2, None)
+    given = {annotated.annotations_path: taken["annotations_sha256"], annotated.schema_path: "not read again"}
+    again = report_module.report_inputs(annotated, 10, 1, 2, None, digests=given)
+    assert again == {**taken, "schema_sha256": "not read again"}

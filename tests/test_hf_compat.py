@@ -10,9 +10,13 @@ pyproject.toml) needs a look, nothing else.
 from __future__ import annotations
 
 import fnmatch
+import os
+import subprocess
+import sys
 
 import datasets
 import pyarrow as pa
+import pyarrow.parquet
 import pytest
 from datasets import ClassLabel, Features, List, SplitInfo, Value
 from huggingface_hub import DatasetCard, DatasetCardData
@@ -143,3 +147,24 @@ def test_load_dataset_reads_the_configs_splits_and_default_back(tmp_path):
         loaded = datasets.load_dataset(str(folder), config, cache_dir=str(tmp_path / "cache"))
         assert {split: loaded[split].to_list() for split in loaded} == splits
         assert all(loaded[split].features == FEATURES for split in loaded)
+
+
+MAKE_A_BUILDER = """
+import sys
+import datasets
+from annotate.release import hf_compat
+guard = hf_compat.without_scipy_io() if sys.argv[2] == "guarded" else __import__("contextlib").nullcontext()
+with guard:
+    datasets.load_dataset_builder(sys.argv[1], cache_dir=sys.argv[1] + "/cache")
+print("scipy.io" in sys.modules, sys.modules.get("scipy.io", "absent") is None)
+"""
+
+
+@pytest.mark.parametrize(("guard", "imported"), [("guarded", "False False"), ("not guarded", "True False")])
+def test_a_builder_made_without_scipy_io_does_not_import_it(tmp_path, guard, imported):
+    pytest.importorskip("scipy")  # not installed: datasets has nothing to import, and nothing is to test
+    pa.parquet.write_table(pa.table({"id": ["a", "b"]}), tmp_path / "train.parquet")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [sys.executable, "-c", MAKE_A_BUILDER, str(tmp_path), guard]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.split("\n")[0] == imported  # and no None is left behind in sys.modules
