@@ -36,10 +36,14 @@ sys.path.insert(0, str(HERE))
 
 from import_speed import prepared_export  # noqa: E402  (the same synthetic export and workspace)
 
+# ``python -m`` puts the working directory first on sys.path, ahead of PYTHONPATH: run from a checkout's root, every
+# process would import that checkout whatever ``code`` says. -P (Python 3.11) leaves it out.
+PYTHON = [sys.executable, "-P", "-m", "annotate.cli"]
 
-def annotate(code: Path, *args: str, cwd: Path | None = None) -> None:
+
+def annotate(code: Path, *args: str) -> None:
     env = {**os.environ, "PYTHONPATH": str(code)}
-    subprocess.run([sys.executable, "-m", "annotate.cli", *args], cwd=cwd, env=env, check=True, capture_output=True)
+    subprocess.run([*PYTHON, *args], env=env, check=True, capture_output=True)
 
 
 def prepared_workspace(tasks: int, folder: Path) -> Path:
@@ -58,7 +62,7 @@ def publish(code: Path, workspace: Path, out: Path) -> tuple[float, float, float
     shutil.copytree(workspace, copy, ignore=shutil.ignore_patterns("releases", "exports", "articles-from-export.jsonl"))
     annotate(code, "agreement", "-w", str(copy))
     env = {**os.environ, "PYTHONPATH": str(code), "HF_DATASETS_CACHE": str(out / "hf-cache")}
-    command = [sys.executable, "-m", "annotate.cli", "publish", "--version", "1.0.0", "--include-conflicts"]
+    command = [*PYTHON, "publish", "--version", "1.0.0", "--include-conflicts"]
     start = time.perf_counter()
     process = subprocess.Popen([*command, "-w", str(copy)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
