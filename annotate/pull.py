@@ -98,13 +98,7 @@ class PullResult:
 
 def export_batch(studio: Studio, project_id: int, task_ids: list[int]) -> bytes:
     """The export endpoint's JSON array for these task ids, as the server sent it."""
-    # The endpoint filters on `ids[]`; the SDK's own `ids` argument is sent as `ids` and ignored.
-    options = {"additional_query_parameters": {"ids[]": [str(task_id) for task_id in task_ids]}}
-    return b"".join(
-        studio.client.projects.exports.download_sync(
-            project_id, export_type="JSON", download_all_tasks=True, request_options=options
-        )
-    )
+    return studio.export_json(project_id, task_ids)
 
 
 def export_batches(

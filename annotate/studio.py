@@ -4,9 +4,9 @@
 ``.studio/``, bound to 127.0.0.1, with a generated admin password and API token kept in
 ``.studio/credentials.json`` (mode 0600; the only file that ever holds the token). ``connect``
 reaches a server: ``--url``/``LABEL_STUDIO_URL`` and ``--api-key``/``LABEL_STUDIO_API_KEY``, else the
-local one. Projects are found by title. The SDK's client is made when first used: push talks to the
-server through ``Studio.request`` (httpx and orjson), so it loads neither the SDK's models nor its
-encoder, and sends the task file's bytes as they are.
+local one. Projects are found by title. The SDK's client is made when first used: push and pull talk to
+the server through ``Studio.request`` (httpx and orjson), so they load neither the SDK's models nor its
+encoder; push sends the task file's bytes as they are, pull keeps the export's bytes as the server sent them.
 """
 
 from __future__ import annotations
@@ -550,7 +550,12 @@ class Studio:
 
     def users_by_id(self) -> dict[int, str]:
         """User id -> e-mail, to give annotators stable pseudonyms (kept local, never published)."""
-        return {user.id: user.email for user in self.client.users.list() if user.email}
+        return {user["id"]: user["email"] for user in self.request("GET", "/api/users/") if user.get("email")}
+
+    def export_json(self, project_id: int, task_ids: list[int]) -> bytes:
+        """The project's JSON export of these tasks (the endpoint's ``ids[]`` filter), the bytes as sent."""
+        params = {"exportType": "JSON", "download_all_tasks": "true", "ids[]": [str(task) for task in task_ids]}
+        return self.response("GET", f"/api/projects/{project_id}/export", params=params).content
 
 
 def _only(fields: tuple[str, ...]) -> dict[str, str]:
