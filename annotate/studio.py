@@ -57,6 +57,10 @@ START_TIMEOUT = 240.0  # a fresh data dir runs Label Studio's migrations first: 
 URL_ENV = defaults.LABEL_STUDIO_URL_ENV
 API_KEY_ENV = defaults.LABEL_STUDIO_API_KEY_ENV
 PAGE_SIZE = 1000
+GUNICORN, RUNSERVER = "gunicorn", "runserver"
+# Processes serving Label Studio under gunicorn: as its own uwsgi.ini (UWSGI_PROCESSES, 4 unless told). A pull's
+# concurrent export requests then run on as many cores; runserver serves them all under one GIL.
+WORKERS = 4
 TIMEOUT = 120.0
 
 
@@ -186,9 +190,14 @@ def status(workspace: Workspace) -> ServerStatus:
     )
 
 
-def up(workspace: Workspace, port: int = DEFAULT_PORT, timeout: float = START_TIMEOUT) -> ServerStatus:
-    """Start the workspace's Label Studio (or find it running) and wait until its API answers."""
+def up(
+    workspace: Workspace, port: int = DEFAULT_PORT, timeout: float = START_TIMEOUT, server: str | None = None
+) -> ServerStatus:
+    """Start the workspace's Label Studio (or find it running) and wait until its API answers. ``server``:
+    ``gunicorn`` (several processes, as Label Studio's own image serves it; the default when installed) or
+    ``runserver`` (``label-studio start``: one process)."""
     require_label_studio()
+    server = server or default_server()
     current = status(workspace)
     if current.running:
         return current
@@ -199,7 +208,7 @@ def up(workspace: Workspace, port: int = DEFAULT_PORT, timeout: float = START_TI
     else:
         credentials = _reuse_port(workspace, credentials)
     log_start = log_path(workspace).stat().st_size if log_path(workspace).exists() else 0
-    process = _spawn(workspace, credentials)
+    process = _spawn(workspace, credentials, server)
     pid_path(workspace).write_text(str(process.pid))
     _wait_until_ready(workspace, process, credentials, timeout, log_start)
     started = status(workspace)
@@ -228,7 +237,28 @@ BANNED_BUT_LOOPBACK = (
 )  # fmt: skip
 
 
-def _spawn(workspace: Workspace, credentials: Credentials) -> subprocess.Popen[bytes]:
+def default_server() -> str:
+    """``gunicorn`` when it is installed (the ``studio`` extra has it), else ``runserver``."""
+    return GUNICORN if importlib.util.find_spec("gunicorn") is not None else RUNSERVER
+
+
+def _server_command(server: str, data: Path, port: int) -> list[str]:
+    if server == GUNICORN:  # Label Studio's start-up, then its WSGI application in several processes
+        return [
+            sys.executable, "-m", "annotate.studio_server",
+            "--data-dir", str(data), "--host", HOST, "--port", str(port), "--workers", str(WORKERS),
+            "--log-level", "WARNING",
+        ]  # fmt: skip
+    if server == RUNSERVER:  # `label-studio start`: Django's runserver, one process
+        return [
+            sys.executable, "-m", "label_studio.server", "start",
+            "--data-dir", str(data), "--internal-host", HOST, "--port", str(port),
+            "--no-browser", "--enable-legacy-api-token", "--log-level", "WARNING",
+        ]  # fmt: skip
+    raise ValueError(f"unknown server {server!r}: {GUNICORN!r} or {RUNSERVER!r}")
+
+
+def _spawn(workspace: Workspace, credentials: Credentials, server: str) -> subprocess.Popen[bytes]:
     data = data_dir(workspace)
     data.mkdir(parents=True, exist_ok=True)
     # Secrets go through the environment, which Label Studio reads, never through argv (visible in ps).
@@ -245,11 +275,7 @@ def _spawn(workspace: Workspace, credentials: Credentials) -> subprocess.Popen[b
         "USE_DEFAULT_BANNED_SUBNETS": "false",
         "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(BANNED_BUT_LOOPBACK),
     }
-    command = [
-        sys.executable, "-m", "label_studio.server", "start",
-        "--data-dir", str(data), "--internal-host", HOST, "--port", str(credentials.port),
-        "--no-browser", "--enable-legacy-api-token", "--log-level", "WARNING",
-    ]  # fmt: skip
+    command = _server_command(server, data, credentials.port)
     log = log_path(workspace).open("ab")
     return subprocess.Popen(
         command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import operator
 import os
@@ -52,6 +53,20 @@ def test_the_local_server_listens_on_loopback_with_private_credentials(label_stu
     assert result.exit_code == 0 and json.loads(result.stdout)["running"] is True
     assert label_studio.token not in result.stdout + result.stderr
     assert label_studio.credentials.password not in result.stdout + result.stderr
+
+
+def test_the_local_server_runs_in_several_processes_and_serves_the_ui(label_studio):
+    leader = int(studio.pid_path(label_studio.home).read_text())
+    assert len(living_in_group(leader)) == studio.WORKERS + 1  # gunicorn's master and its workers
+    assert httpx.get(f"{label_studio.url}/user/login/").status_code == 200
+    assert httpx.get(f"{label_studio.url}/static/images/favicon.ico").status_code == 200
+
+
+def test_a_full_batch_of_the_highest_ids_fits_the_servers_request_line(label_studio):
+    """Pull's longest URL: a batch of seven-digit ids, ``ids[]`` each (about 8 KB; gunicorn's default limit is 4 KB)."""
+    project = label_studio.studio.create_project(title=title())
+    ids = list(range(9_999_999 - pull_stage.DEFAULT_BATCH_SIZE, 9_999_999))
+    assert orjson.loads(pull_stage.export_batch(label_studio.studio, project.id, ids)) == []
 
 
 def test_the_token_is_in_no_file_but_the_credentials(label_studio, pushed_workspace, cli):
@@ -727,9 +742,11 @@ def test_a_personal_access_token_works_as_well_as_a_legacy_token(label_studio, p
 
 
 @pytest.mark.studio  # starts a server of its own
-def test_up_follows_label_studio_when_its_port_is_taken_after_the_check(tmp_path, monkeypatch):
+@pytest.mark.parametrize("server", [studio.GUNICORN, studio.RUNSERVER])
+def test_up_follows_label_studio_when_its_port_is_taken_after_the_check(tmp_path, monkeypatch, server):
     """The race: the port was free when `up` looked, and taken before Label Studio started. Label Studio
-    then moves to the next port by itself; `up` must follow it, not wait on the old port until it times out."""
+    then moves to the next port by itself; `up` must follow it, not wait on the old port until it times out.
+    Served either way: the runserver of `label-studio start` too, which `up` falls back to without gunicorn."""
     home = init_workspace(tmp_path / "home")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
         taken.bind(("127.0.0.1", 0))
@@ -737,9 +754,20 @@ def test_up_follows_label_studio_when_its_port_is_taken_after_the_check(tmp_path
         port = taken.getsockname()[1]
         monkeypatch.setattr(studio, "_free_port", lambda preferred: port)  # what the check saw: free
         try:
-            started = studio.up(home, port=port)
+            started = studio.up(home, port=port, server=server)
             moved = studio.read_credentials(home).port
             assert moved != port and started.running and started.url == f"http://127.0.0.1:{moved}"
             assert studio.connect(home).url == started.url  # the stored token works there
         finally:
             studio.down(home)
+
+
+def test_up_serves_with_gunicorn_when_it_is_installed_else_as_label_studio_start_does(monkeypatch):
+    assert studio.default_server() == studio.GUNICORN  # the studio extra has it
+    assert studio._server_command(studio.GUNICORN, Path("d"), 1)[1:3] == ["-m", "annotate.studio_server"]
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *args: None if name == "gunicorn" else real(name))
+    assert studio.default_server() == studio.RUNSERVER
+    assert studio._server_command(studio.RUNSERVER, Path("d"), 1)[1:4] == ["-m", "label_studio.server", "start"]
+    with pytest.raises(ValueError, match="unknown server"):
+        studio._server_command("uwsgi", Path("d"), 1)
