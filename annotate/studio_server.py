@@ -70,9 +70,7 @@ def serve(application: Any, args: argparse.Namespace) -> None:
         "preload_app": True,
         "timeout": 360,
         "limit_request_line": 0,  # no limit, as runserver's 64 KB and uwsgi.ini's buffer-size: pull's URLs are long
-        # `studio down`: runserver stops at once; a worker stopping gracefully waits seconds on Label Studio's
-        # Sentry client flushing at exit, so it is given one second.
-        "graceful_timeout": 1,
+        "graceful_timeout": 5,  # a request being served when `studio down` stops the server may end first
         "loglevel": args.log_level.lower(),
         "accesslog": None,
     }
@@ -85,7 +83,14 @@ def serve(application: Any, args: argparse.Namespace) -> None:
         def load(self) -> Any:
             return application
 
-    _Server().run()
+    try:
+        _Server().run()
+    except SystemExit as ending:  # the master halting, or a worker leaving (forked, it returns through here)
+        # Ended without the at-exit handlers, as SIGTERM ends runserver: Label Studio's Sentry client would
+        # otherwise spend seconds flushing in each process (`studio down`: 6 s instead of a fraction of one).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(ending.code if isinstance(ending.code, int) else 1)
 
 
 def main(argv: list[str] | None = None) -> None:
