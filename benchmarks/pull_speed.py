@@ -9,10 +9,15 @@ holds the articles, as after a push), then prints, side by side in one run:
     export fetched in one request (``GET /api/projects/<id>/export?exportType=JSON``, written to a file);
   * ``annotate pull`` again with nothing changed on the server, beside the first pull.
 
+The server is served as ``annotate studio up`` serves it (gunicorn, several processes); ``--servers
+gunicorn,runserver`` measures the same data on each in turn (``runserver``: ``label-studio start``, one
+process), restarting the server between them.
+
 SYNTHETIC data. The figures depend on the machine; each ratio is measured within one run. Run:
 
     python benchmarks/pull_speed.py               # 10,000 tasks x 3 annotators
     python benchmarks/pull_speed.py --tasks 1000  # a quick look
+    python benchmarks/pull_speed.py --servers gunicorn,runserver
 
 ``fill_project`` and ``pull_pairs`` are the pieces another benchmark can reuse (one server, many pairs).
 """
@@ -158,16 +163,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=10_000, help="tasks in the project (default 10,000)")
     parser.add_argument("--port", type=int, default=18280, help="preferred port of the benchmark's server")
+    parser.add_argument(
+        "--servers",
+        default=studio.default_server(),
+        help=f"how Label Studio is served, comma-separated ({studio.GUNICORN}, {studio.RUNSERVER}): each in turn on"
+        " the same data (default: as `annotate studio up` serves it)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         export, root = prepared_export(args.tasks, Path(folder))
         workspace = open_workspace(root)
-        print(f"Starting Label Studio in {root} ...", flush=True)
-        studio.up(workspace, port=args.port)
+        servers = args.servers.split(",")
+        print(f"Starting Label Studio ({servers[0]}) in {root} ...", flush=True)
+        studio.up(workspace, port=args.port, server=servers[0])
         try:
             fill_seconds, (_, project_id, count) = _timed(lambda: fill_project(workspace, export))
             print(f"Filled project {PROJECT!r}: {count:,} tasks x 3 annotators in {fill_seconds:.0f} s", flush=True)
-            print_pull_pairs(pull_pairs(workspace, project_id))
+            for turn, server in enumerate(servers):
+                if turn:
+                    studio.down(workspace)
+                    studio.up(workspace, port=args.port, server=server)
+                print(f"Label Studio served by {server}:", flush=True)
+                print_pull_pairs(pull_pairs(workspace, project_id))
         finally:
             studio.down(workspace)
 
