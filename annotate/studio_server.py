@@ -9,6 +9,8 @@ serving (label_studio/server.py ``main``: the settings, the migrations, the admi
 organisation, the port), in this process; then it closes the database connections and serves the WSGI
 application from ``--workers`` processes forked from it (gunicorn's ``preload_app``: Label Studio is imported
 once). SQLite is shared by the processes as it is by runserver's threads: each has its own connection.
+The start-up calls label_studio/server.py's own (private) functions rather than copies of them: the
+``studio`` extra pins Label Studio to 1.23, and a test starts the server this way.
 
 Arguments: ``--data-dir DIR --host HOST --port PORT [--workers N] [--log-level LEVEL]``; the
 admin's e-mail, password and token come from the environment (``LABEL_STUDIO_USERNAME`` etc.), as for
@@ -69,7 +71,7 @@ def serve(application: Any, args: argparse.Namespace) -> None:
         "worker_class": "sync",
         "preload_app": True,
         "timeout": 360,
-        "limit_request_line": 0,  # no limit, as runserver's 64 KB and uwsgi.ini's buffer-size: pull's URLs are long
+        "limit_request_line": 0,  # gunicorn's 4 KB is shorter than pull's URLs (runserver and uwsgi.ini allow 64 KB)
         "graceful_timeout": 5,  # a request being served when `studio down` stops the server may end first
         "loglevel": args.log_level.lower(),
         "accesslog": None,
@@ -87,7 +89,7 @@ def serve(application: Any, args: argparse.Namespace) -> None:
         _Server().run()
     except SystemExit as ending:  # the master halting, or a worker leaving (forked, it returns through here)
         # Ended without the at-exit handlers, as SIGTERM ends runserver: Label Studio's Sentry client would
-        # otherwise spend seconds flushing in each process (`studio down`: 6 s instead of a fraction of one).
+        # otherwise spend seconds flushing in each process (`studio down` took 6.2 s, 2.9 s without them).
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(ending.code if isinstance(ending.code, int) else 1)
