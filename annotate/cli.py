@@ -1450,8 +1450,6 @@ def publish_command(
         annotate publish --version 1.0.1 --with-review
         HF_TOKEN=... annotate publish --version 1.1.0 --push-to-hub my-org/conflict-events
     """
-    import os
-
     # Arrow's buffers from the C library's malloc, which gives freed memory back, rather than pyarrow's default
     # pool (mimalloc), which keeps it: about 20 MB less at the peak of a publish of 30,000 articles. Read once,
     # when pyarrow loads (after this line), so it is set here, for this process only; a value set already wins.

@@ -616,7 +616,7 @@ def connect(
     url = url.rstrip("/")
     # Certificates matter only over https: loading the CA bundle for a plain-http server (the local one)
     # would cost every command 30-90 ms of start-up.
-    http = httpx.Client(auth=_KeyAuth(url, api_key), timeout=TIMEOUT, verify=url.startswith("https://"))
+    http = httpx.Client(auth=_KeyAuth(url, api_key), timeout=TIMEOUT, verify=url.lower().startswith("https://"))
     connection = Studio(url, api_key, http)
     if check:
         try:
