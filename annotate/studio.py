@@ -58,6 +58,7 @@ URL_ENV = defaults.LABEL_STUDIO_URL_ENV
 API_KEY_ENV = defaults.LABEL_STUDIO_API_KEY_ENV
 PAGE_SIZE = 1000
 GUNICORN, RUNSERVER = "gunicorn", "runserver"
+SENTRY_SETTINGS = ("SENTRY_DSN", "FRONTEND_SENTRY_DSN")  # Label Studio's error reporting: empty turns it off
 # Processes serving Label Studio under gunicorn: as its own uwsgi.ini (UWSGI_PROCESSES, 4 unless told). A pull's
 # concurrent export requests then run on as many cores; runserver serves them all under one GIL.
 WORKERS = 4
@@ -274,6 +275,11 @@ def _spawn(workspace: Workspace, credentials: Credentials, server: str) -> subpr
         # reserved network stays banned but the loopback ones.
         "USE_DEFAULT_BANNED_SUBNETS": "false",
         "USER_ADDITIONAL_BANNED_SUBNETS": ",".join(BANNED_BUT_LOOPBACK),
+        # Label Studio reports its errors to its makers' Sentry by default, with the users' details
+        # (send_default_pii): annotators' e-mails must not leave the machine, so that is off unless asked for.
+        # Its instrumentation of every request was also what made an import of 10,000 tasks take 4.9 s instead
+        # of 2.8 s in gunicorn's workers (benchmarks/studio_speed.py --server, 2026-12-01).
+        **{name: os.environ.get(name, "") for name in SENTRY_SETTINGS},
     }
     command = _server_command(server, data, credentials.port)
     log = log_path(workspace).open("ab")

@@ -159,11 +159,13 @@ def main() -> None:
     parser.add_argument("--prelabel", action="store_true", help="tasks carry the pre-annotator's predictions")
     parser.add_argument("--runs", type=int, default=3, help="runs of each measure; medians compared (default 3)")
     parser.add_argument("--port", type=int, default=18300, help="the server's port, if free (default 18300)")
+    parser.add_argument("--server", choices=[studio.GUNICORN, studio.RUNSERVER], default=None,
+                        help="how Label Studio is served (default: as `annotate studio up` serves it)")  # fmt: skip
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         home = init_workspace(Path(folder) / "studio-home")
         print(f"starting Label Studio, building {options.tasks:,} tasks ...", flush=True)
-        studio.up(home, port=options.port)
+        studio.up(home, port=options.port, server=options.server)
         try:
             credentials = studio.read_credentials(home)
             workspace = synthetic_workspace(Path(folder) / "ws", options.tasks, options.prelabel)

@@ -62,6 +62,16 @@ def test_the_local_server_runs_in_several_processes_and_serves_the_ui(label_stud
     assert httpx.get(f"{label_studio.url}/static/images/favicon.ico").status_code == 200
 
 
+def test_the_local_server_reports_nothing_to_label_studios_sentry(label_studio):
+    """Label Studio sends its errors, with the users' details, to its makers' Sentry unless its DSN is empty."""
+    leader = int(studio.pid_path(label_studio.home).read_text())
+    for pid in living_in_group(leader):
+        environment = dict(
+            entry.split(b"=", 1) for entry in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0") if b"=" in entry
+        )
+        assert (environment[b"SENTRY_DSN"], environment[b"FRONTEND_SENTRY_DSN"]) == (b"", b""), pid
+
+
 def test_a_full_batch_of_the_highest_ids_fits_the_servers_request_line(label_studio):
     """Pull's longest URL: a batch of seven-digit ids, ``ids[]`` each (about 8 KB; gunicorn's default limit is 4 KB)."""
     project = label_studio.studio.create_project(title=title())
