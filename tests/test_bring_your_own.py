@@ -80,7 +80,7 @@ def test_the_import_quarantines_at_most_one_percent_and_balances(walked):
     assert report["annotations"]["read"] == annotations == 390
     assert report["balanced"] is True
     stored = [json.loads(line) for line in (workspace / "annotations" / "annotations.jsonl").open()]
-    quarantined = (workspace / "annotations" / "quarantine.jsonl")
+    quarantined = workspace / "annotations" / "quarantine.jsonl"
     in_quarantine = sum(1 for _ in quarantined.open()) if quarantined.exists() else 0
     assert in_quarantine <= 0.01 * annotations
     assert len(stored) + in_quarantine + report["annotations"]["superseded"] >= annotations - 3
