@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import datasets
+import numpy as np
 import orjson
 import pyarrow.parquet as pq
 import pytest
@@ -21,6 +22,7 @@ import yaml
 
 from annotate import agreement, corpus, gold, release
 from annotate.errors import AnnotateError
+from annotate.release import changes
 from annotate.schema import load_schema
 from annotate.spans import Span
 from annotate.tokens import tokenize
@@ -407,6 +409,23 @@ def test_ratios_are_checked(cli, annotated):
 
 
 # -- diff and changelog -----------------------------------------------------------------------------------
+
+
+def test_a_first_versions_changes_count_what_its_gold_rows_hold(annotated):
+    summary = release.publish(annotated, "1.0.0", include_conflicts=True)
+    folder = annotated.release_dir
+    rows = list(changes._gold_rows(folder, changes._version_columns(folder)))  # the general reading, row by row
+    assert summary.changes["articles"]["added_ids"] == [row.article_id for row in rows]
+    assert summary.changes["articles"]["added"] == len(rows) == summary.published
+    assert summary.changes["spans"]["in_added_articles"] == sum(len(row.spans) for row in rows) > 0
+
+
+def test_span_counts_of_a_first_version_count_a_repeated_span_once():
+    # rows of (article row, start, end, label): row 0 holds one span twice, row 1 two spans out of order
+    keys = np.array([[0, 5, 9, 1], [0, 5, 9, 1], [1, 7, 8, 0], [1, 2, 3, 0]])
+    assert not changes._strictly_increasing(keys)
+    assert changes._distinct_per_row(keys, 3).tolist() == [1, 2, 0]
+    assert changes._strictly_increasing(np.array([[0, 1, 2, 0], [0, 1, 2, 1], [0, 3, 4, 0], [2, 0, 1, 0]]))
 
 
 def test_diff_counts_a_hand_made_change(annotated, tmp_path, cli):

@@ -81,6 +81,48 @@ def _gold_rows(folder: Path, controls: dict[str, list[str]]) -> Iterator[GoldRow
     return heapq.merge(*(rows(path) for path in _gold_files(folder)), key=lambda row: row.article_id)
 
 
+def _ids_and_span_counts(folder: Path) -> Iterator[tuple[str, int]]:
+    """A version's article ids, in id order, each with its number of distinct spans (as ``GoldRow.spans``
+    counts them): what a first version's entry needs, read without building a row per article (a tenth of
+    the time at 10,000 articles)."""
+    import heapq
+
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    def counted(path: Path) -> Iterator[tuple[str, int]]:
+        for batch in pq.ParquetFile(path).iter_batches(columns=["article_id", "spans"], batch_size=1000):
+            spans = batch.column("spans")
+            lengths = np.diff(spans.offsets.to_numpy())
+            values = spans.flatten()
+            rows = np.repeat(np.arange(len(lengths)), lengths)
+            keys = np.stack([rows, *(values.field(name).to_numpy() for name in ("start", "end", "label"))], axis=1)
+            counts = lengths if _strictly_increasing(keys) else _distinct_per_row(keys, len(lengths))
+            yield from zip(batch.column("article_id").to_pylist(), counts.tolist(), strict=True)
+
+    return heapq.merge(*(counted(path) for path in _gold_files(folder)), key=lambda row: row[0])
+
+
+def _strictly_increasing(keys: Any) -> bool:
+    """Whether the rows of ``keys`` (an integer matrix) strictly increase, compared column by column (then no
+    two are equal: how the gold writes each article's spans)."""
+    import numpy as np
+
+    before, after = keys[:-1], keys[1:]
+    differs = before != after
+    first = np.argmax(differs, axis=1)  # the first column where two neighbours differ
+    rows = np.arange(len(first))
+    return bool(np.all(differs[rows, first] & (after[rows, first] > before[rows, first])))
+
+
+def _distinct_per_row(keys: Any, rows: int) -> Any:
+    """Distinct ``(row, start, end, label)`` keys counted per row (the first column)."""
+    import numpy as np
+
+    distinct = np.unique(keys, axis=0)
+    return np.bincount(distinct[:, 0], minlength=rows)
+
+
 def _version_columns(folder: Path | None) -> dict[str, list[str]]:
     """Control column -> option names over a version's gold files (every split file has the same)."""
     found: dict[str, list[str]] = {}
@@ -97,7 +139,6 @@ def diff_folders(old: Path | None, new: Path) -> dict[str, Any]:
     "articles": [the first ids], "options_added": [...], "options_removed": [...]}``, ``changed``
     counting the articles of both versions whose selected option names differ."""
     old_columns, new_columns = _version_columns(old), _version_columns(new)
-    old_rows = _gold_rows(old, old_columns) if old is not None else iter(())
     result: dict[str, Any] = {
         "articles": {"added": 0, "removed": 0, "kept": 0, "added_ids": [], "removed_ids": []},
         "spans": {"added": 0, "removed": 0, "relabelled": 0, "in_added_articles": 0, "in_removed_articles": 0},
@@ -105,9 +146,14 @@ def diff_folders(old: Path | None, new: Path) -> dict[str, Any]:
     }
     articles, spans = result["articles"], result["spans"]
     choices = _choice_entries(old_columns, new_columns)
-    old_row, new_row = next(old_rows, None), None
-    new_rows = _gold_rows(new, new_columns)
-    new_row = next(new_rows, None)
+    if old is None:  # the first version: every article is added, and nothing needs more than ids and counts
+        for article_id, count in _ids_and_span_counts(new):
+            articles["added_ids"].append(article_id)
+            spans["in_added_articles"] += count
+        articles["added"] = len(articles["added_ids"])
+    old_rows = _gold_rows(old, old_columns) if old is not None else iter(())
+    new_rows = _gold_rows(new, new_columns) if old is not None else iter(())
+    old_row, new_row = next(old_rows, None), next(new_rows, None)
     while old_row is not None or new_row is not None:
         if new_row is None or (old_row is not None and old_row[0] < new_row[0]):
             articles["removed"] += 1
