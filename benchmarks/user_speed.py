@@ -5,7 +5,8 @@ here, which measure each part in more detail):
 
 - start-up: ``annotate --help`` beside ``python -c "import typer, rich"`` (``startup.py``; medians);
 - the whole path as four CLI processes, ``import``, ``agreement``, ``gold``, ``publish``, of a 10,000-task
-  x 3 export, beside ``label-studio-converter export -f CONLL2003`` of the same file (``release_speed.py``);
+  x 3 export, beside ``label-studio-converter export -f CONLL2003`` of the same file (``release_speed.py``;
+  the two take turns, ``--runs`` times each, and their medians are compared);
 - ``annotate push`` of 10,000 new tasks beside one raw ``import_tasks`` call, and ``push`` again with nothing
   missing beside the first push (``studio_speed.py``; medians);
 - ``annotate pull`` of 10,000 tasks x 3 annotations beside the project's JSON export in one request, and a
@@ -49,12 +50,12 @@ def startup_pair(folder: Path, runs: int) -> studio_speed.Pair:
     return studio_speed.Pair("annotate --help", found["ours"], 'python -c "import typer, rich"', found["peer"], 3, note)
 
 
-def whole_path_pair(tasks: int, folder: Path) -> studio_speed.Pair:
-    found = release_speed.measure(tasks, folder)
+def whole_path_pair(tasks: int, folder: Path, runs: int) -> studio_speed.Pair:
+    found = release_speed.measure(tasks, folder, runs)
     steps = " + ".join(f"{found['ours'][name]['seconds']:.1f}" for name in release_speed.PATH)
     peak = max(found["ours"][name]["rss_mb"] for name in release_speed.PATH)
     publish, peer = found["ours"]["publish"]["rss_mb"], found["converter"]
-    note = f"{steps} s; peak {peak:.0f} MB (publish {publish:.0f}) against {peer['rss_mb']:.0f} MB"
+    note = f"medians of {runs}: {steps} s; peak {peak:.0f} MB (publish {publish:.0f}) against {peer['rss_mb']:.0f} MB"
     work = f"import+agreement+gold+publish, {tasks:,} x 3"
     converter = "label-studio-converter CONLL2003"
     return studio_speed.Pair(work, found["whole_seconds"], converter, peer["seconds"], 0.5, note)
@@ -75,7 +76,7 @@ def pull_pairs_on(workspace, export: Path) -> list[studio_speed.Pair]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=10_000, help="tasks in each project and export (default 10,000)")
-    parser.add_argument("--runs", type=int, default=3, help="runs of the push pairs, medians compared (default 3)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the path and the push pairs (default 3)")
     parser.add_argument("--port", type=int, default=18380, help="the server's port, if free (default 18380)")
     options = parser.parse_args()
     os.environ.pop(studio.URL_ENV, None)  # the commands must find this script's server, not one from the env
@@ -85,7 +86,7 @@ def main() -> None:
         folder = Path(name)
         print(f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
         pairs.append(startup_pair(folder, runs=11))
-        pairs.append(whole_path_pair(options.tasks, folder / "path"))
+        pairs.append(whole_path_pair(options.tasks, folder / "path", options.runs))
         export, root = prepared_export(options.tasks, folder / "pull")
         workspace = open_workspace(root)
         print("starting Label Studio ...", flush=True)
