@@ -63,7 +63,7 @@ from typing import Any, NamedTuple
 
 from annotate.controls import UNKNOWN_OPTION, SelectionError, check_selection, sorted_values
 from annotate.errors import AnnotateError, ExitCode, Messages
-from annotate.records import SubmittedAnnotation, collect_submitted, timestamp
+from annotate.records import SubmittedAnnotation, collect_submitted, collector_paused, timestamp
 from annotate.schema import Control, Schema, load_schema
 from annotate.spans import Span
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
@@ -424,12 +424,30 @@ def gold(
         summary.choices_settled[control.name] = Counter()
         summary.choice_values[control.name] = Counter(dict.fromkeys(control.option_names, 0))
     labels = list(schema.label_names)
-    by_article = _collect(workspace.read_annotations(), labels, summary, summary.controls)
-    if summary.records["read"] == 0:
-        raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, path=where)
-    decisions = {record["article_id"]: record for record in workspace.read_adjudications()}
-    settler = _Settler(strategy, min_support, schema, summary)
-    rounds = workspace.rounds_of_articles()
+    with collector_paused():  # each article's records are let go as it is settled (see ``collector_paused``)
+        by_article = _collect(workspace.read_annotations(), labels, summary, summary.controls)
+        if summary.records["read"] == 0:
+            raise AnnotateError(Messages.AGREEMENT_NO_ANNOTATIONS, path=where)
+        decisions = {record["article_id"]: record for record in workspace.read_adjudications()}
+        _settle_corpus(workspace, by_article, decisions, _Settler(strategy, min_support, schema, summary), progress)
+    for article_id, left in by_article.items():
+        summary.records["not_in_corpus"] += len(left)
+        summary.problems.append(f"article {article_id}: {len(left)} annotation(s) of an article not in the corpus")
+    for article_id in decisions:
+        summary.adjudications_ignored.append(f"article {article_id}: not in the corpus; ignored")
+    return summary
+
+
+def _settle_corpus(
+    workspace: Workspace,
+    by_article: dict[str, dict[str, SubmittedAnnotation]],
+    decisions: dict[str, dict[str, Any]],
+    settler: _Settler,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Settle and write each article with records or a decision, in corpus order, taking its records and
+    decision out of ``by_article`` and ``decisions`` (what is left there is not in the corpus)."""
+    summary, rounds = settler.summary, workspace.rounds_of_articles()
     with atomic_write(workspace.gold_path, "wb") as out:
         writer = jsonl_writer(out)
         for article in workspace.read_articles():
@@ -442,12 +460,6 @@ def gold(
                 summary.count_round(rounds.get(article["id"], ()), record)
                 if progress:
                     progress(1)
-    for article_id, left in by_article.items():
-        summary.records["not_in_corpus"] += len(left)
-        summary.problems.append(f"article {article_id}: {len(left)} annotation(s) of an article not in the corpus")
-    for article_id in decisions:
-        summary.adjudications_ignored.append(f"article {article_id}: not in the corpus; ignored")
-    return summary
 
 
 def _collect(

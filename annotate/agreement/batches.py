@@ -8,13 +8,11 @@ never held whole and the bootstrap never reads a record again.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-import gc
 import itertools
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +26,7 @@ from annotate.agreement.stats import (
     pairs_within,
     unitizing_sums,
 )
-from annotate.records import Submitted, SubmittedAnnotation, collect_submitted
+from annotate.records import Submitted, SubmittedAnnotation, collect_submitted, collector_paused
 from annotate.schema import Control
 from annotate.tokens import spans_to_token_codes, tokenize_batch
 
@@ -245,7 +243,8 @@ def measure(
     With ``controls`` (the schema's document-level controls), each compared record's selection in
     each is kept too (``Measures.choices``).
     """
-    return measure_grouped(articles, annotations, labels, batch_articles, controls)[0]
+    with collector_paused():  # the records are let go before it ends (see ``collector_paused``)
+        return measure_grouped(articles, annotations, labels, batch_articles, controls)[0]
 
 
 def measure_grouped(
@@ -257,22 +256,9 @@ def measure_grouped(
 ) -> tuple[Measures, Submitted]:
     """``measure``, and the submitted records grouped by article (``collect_submitted``) it measured, for a
     caller that shows them too (the review site's lanes)."""
-    with _collector_paused():
+    with collector_paused():
         collected = collect_submitted(annotations, labels, [control.name for control in controls])
         return _measure(articles, collected, labels, batch_articles, controls), collected
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector: reading a million spans makes millions of small lists,
-    and the collector would scan them again and again (twice the reading time) to free no cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _measure(

@@ -32,7 +32,7 @@ from annotate.agreement.shape import (
 )
 from annotate.agreement.stats import fleiss_from_sums, kappa_of_table
 from annotate.errors import AnnotateError, ExitCode, Messages
-from annotate.records import Submitted
+from annotate.records import Submitted, collector_paused
 from annotate.schema import Schema, load_schema
 from annotate.workspace import Workspace, atomic_write, file_sha256, json_text
 
@@ -61,7 +61,8 @@ def report(
     """The agreement report of a workspace's annotations, as a JSON-ready dict (keys in docs/agreement.md);
     with ``round_name``, of the articles that went out in that round only."""
     schema = load_schema(workspace.schema_path)
-    measures, _ = measured(workspace, schema, round_name)
+    with collector_paused():  # the records are let go before it ends (see ``collector_paused``)
+        measures = measured(workspace, schema, round_name)[0]
     figures = summarise(measures, bootstrap(measures, resamples, seed), lowest)
     return {"schema": schema.id, **({"round": round_name} if round_name else {}), **figures}
 
@@ -335,7 +336,9 @@ def _lowest_articles(measures: Measures, lowest: int) -> list[dict[str, Any]]:
     strict, overlap = per_article["span_f1.strict"], per_article["span_f1.overlap"]
     unitizing = per_article["unitizing_alpha"]
     candidates = np.flatnonzero(measures.columns["sizes"] > 0)
-    order = sorted(candidates.tolist(), key=lambda a: (strict[a], overlap[a], measures.ids[a]))[:lowest]
+    # Keys of Python floats: indexing an array for each of 10,000 articles makes a NumPy scalar each time.
+    strict_of, overlap_of = strict.tolist(), overlap.tolist()
+    order = sorted(candidates.tolist(), key=lambda a: (strict_of[a], overlap_of[a], measures.ids[a]))[:lowest]
     rows = []
     for article in order:
         names = arrays["rec_annotator"][arrays["rec_article"] == article].astype(int).tolist()
