@@ -75,13 +75,23 @@ def _char_class(code: int) -> int:
 
 @cache
 def _bmp_classes() -> np.ndarray:
-    """Class of every code point of the Basic Multilingual Plane (built once, ~20 ms)."""
-    return np.array([_char_class(code) for code in range(0x10000)], dtype=np.uint8)
+    """Class of every code point of the Basic Multilingual Plane (built once): ``_char_class``'s rule with
+    the 65,536 ``unicodedata.category`` calls in C (a loop of ``_char_class`` takes 35 ms, this 10)."""
+    plane = np.arange(0x10000, dtype="<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    first_letters = "".join(map(unicodedata.category, plane))[0::2].encode("ascii")
+    punctuation = np.frombuffer(first_letters, dtype=np.uint8) == ord("P")
+    ascii_punctuation = [code for code in range(0x21, 0x7F) if not chr(code).isalnum()]
+    punctuation[ascii_punctuation] = True
+    classes = np.where(punctuation, _PUNCT, _OTHER).astype(np.uint8)
+    classes[list(_WHITE_SPACE)] = _SPACE
+    return classes
 
 
 def _classes(codes: np.ndarray) -> np.ndarray:
     """The class of each code point; the few outside the BMP (emoji, historic scripts) looked up one by one."""
-    classes = _bmp_classes().take(codes, mode="clip")  # past the BMP: looked up below
+    # Indexed by the low 16 bits (past the BMP: wrong, put right below): NumPy takes uint16 indexes as they
+    # are, where uint32 ones are first copied to int64 (a third of the time for 10 million characters).
+    classes = _bmp_classes()[codes.astype(np.uint16)]
     astral = codes > 0xFFFF
     if astral.any():
         distinct, where = np.unique(codes[astral], return_inverse=True)
