@@ -55,9 +55,11 @@ At 10,000 articles x 3 annotators x 20 spans that is about 15 MB of offsets.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import operator
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -116,11 +118,16 @@ class Settlement:
 
 def candidates(marks: Mapping[str, Iterable[Span]]) -> list[Candidate]:
     """The distinct spans of all annotators with their support, sorted by start, end, label."""
-    support: dict[Span, set[str]] = defaultdict(set)
+    support: dict[Span, list[str]] = {}  # an annotator twice when they marked a span twice: once in its frozenset
     for annotator, spans in marks.items():
         for span in spans:
-            support[span if type(span) is Span else Span(*span)].add(annotator)
-    return [Candidate(span, frozenset(who)) for span, who in sorted(support.items())]
+            support.setdefault(span if type(span) is Span else Span(*span), []).append(annotator)
+    distinct = sorted(support)
+    # Made in C, as ``SubmittedAnnotation.spans`` makes spans: Candidate(...) is a Python function call.
+    return list(map(_new_candidate, zip(distinct, map(frozenset, map(support.__getitem__, distinct)), strict=True)))
+
+
+_new_candidate = functools.partial(tuple.__new__, Candidate)
 
 
 def settle_spans(marks: Mapping[str, Iterable[Span]], needed: int) -> Settlement:
@@ -128,7 +135,7 @@ def settle_spans(marks: Mapping[str, Iterable[Span]], needed: int) -> Settlement
     is the support a span needs (see the module docstring for the rules)."""
     found = candidates(marks)
     passed = [len(c.support) >= needed for c in found]
-    pairs = list(_overlapping_pairs(found))
+    pairs = _overlapping_pairs(found)
     groups = _UnionFind(len(found))
     contested: set[int] = set()
     for i, j in pairs:
@@ -147,17 +154,20 @@ def settle_spans(marks: Mapping[str, Iterable[Span]], needed: int) -> Settlement
                     beside_gold.add(b)
     free = [i for i in range(len(found)) if not passed[i] and i not in attached and i not in beside_gold]
     free_set = set(free)
+    joined = contested | attached  # the candidates in a cluster with another
     for i, j in pairs:
         if i in free_set and j in free_set:
             groups.union(i, j)
+            joined |= {i, j}
     settlement = Settlement(
         gold=[c for i, c in enumerate(found) if passed[i] and i not in contested],
-        rejected=[found[i] for i in sorted(beside_gold - attached)],
+        # A free candidate in no cluster with another lacks the support needed on its own: rejected.
+        rejected=[found[i] for i in sorted(beside_gold - attached)] + [found[i] for i in free if i not in joined],
         conflicts=[],
         candidates=found,
     )
     annotators = len(marks)
-    for members in groups.components([*contested, *attached, *free]):
+    for members in groups.components(joined):
         cluster = [found[i] for i in members]
         if any(i in contested for i in members):
             reason = (
@@ -181,13 +191,19 @@ def settle_spans(marks: Mapping[str, Iterable[Span]], needed: int) -> Settlement
     return settlement
 
 
-def _overlapping_pairs(found: list[Candidate]) -> Iterator[tuple[int, int]]:
-    """Index pairs of overlapping candidates (sorted by start): a sweep, not all pairs."""
-    for i, a in enumerate(found):
+def _overlapping_pairs(found: list[Candidate]) -> list[tuple[int, int]]:
+    """Index pairs of overlapping candidates (sorted by start): a sweep, not all pairs, from the candidates
+    that overlap the next one (the others, most of them, overlap none after them; picked in C)."""
+    starts = [c.span.start for c in found]
+    ends = [c.span.end for c in found]
+    pairs = []
+    for i in itertools.compress(range(len(found)), map(operator.lt, starts[1:], ends)):
+        end = ends[i]
         for j in range(i + 1, len(found)):
-            if found[j].span.start >= a.span.end:
+            if starts[j] >= end:
                 break
-            yield i, j
+            pairs.append((i, j))
+    return pairs
 
 
 def _disagreement(cluster: list[Candidate]) -> str:
