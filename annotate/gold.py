@@ -669,8 +669,18 @@ class _Settler:
         record["settled_by"] = (
             "single" if annotators == 1 else "unanimous" if self.strategy == "unanimous" else "majority"
         )
+        # ``_span_entry``'s entries, made inline (the gold spans of 10,000 articles are 125,000 calls).
+        kind = [settled_kind(support, annotators) for support in range(annotators + 1)]
         record["spans"] = [
-            _span_entry(c.span, text, settled_kind(len(c.support), annotators), c.support) for c in settlement.gold
+            {
+                "start": start,
+                "end": end,
+                "label": label,
+                "text": text[start:end],
+                "settled": kind[len(support)],
+                "support": sorted(support),
+            }
+            for (start, end, label), support in settlement.gold
         ]
         record["conflicts"] = [_conflict_entry(conflict, text) for conflict in settlement.conflicts]
         record["conflicts"] += choice_conflicts
