@@ -70,6 +70,9 @@ class SubmittedAnnotation(NamedTuple):
         return not starts or (min(starts) >= 0 and max(ends) <= length and all(map(operator.lt, starts, ends)))
 
 
+_new_record = functools.partial(tuple.__new__, SubmittedAnnotation)
+
+
 @dataclass
 class Submitted:
     """The submitted records by article and annotator, and what was left out, by reason."""
@@ -139,7 +142,8 @@ def _submitted(
     updated = str(raw.get("updated_at") or raw.get("created_at") or "")
     offsets = array("q", starts), array("q", ends), array("q", label_codes)
     annotator = sys.intern(annotator)
-    record = SubmittedAnnotation(annotator, sha256, updated, bool(raw.get("ground_truth")), line, *offsets, choices)
+    fields = (annotator, sha256, updated, bool(raw.get("ground_truth")), line, *offsets, choices)
+    record = _new_record(fields)  # SubmittedAnnotation(*fields), made in C as spans are (``SubmittedAnnotation.spans``)
     return None, str(article_id), record
 
 
