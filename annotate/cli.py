@@ -1131,6 +1131,11 @@ def agreement_command(
         annotate agreement --json --resamples 2000 --seed 7
         annotate agreement --round week-1
     """
+    # OpenBLAS's worker threads sleep as soon as a matrix product is done, rather than spin for 2^28 cycles
+    # (its default) waiting for the next: the bootstrap's few products left a core spinning, 0.2 s of CPU of a
+    # 10,000-article report for no shorter a run. The same threads share the work as before, so the same bits
+    # come out (the thread count would change them). Read when numpy loads (after this line); a value set wins.
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     from annotate import agreement as agreement_stage
     from annotate.workspace import json_text
 
