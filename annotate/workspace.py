@@ -406,10 +406,9 @@ class JsonlWriter:
         """Write one record as a line; returns the bytes written, the newline included."""
         if self._closed:
             raise RuntimeError("writer is closed")
-        line = orjson.dumps(record)
+        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
         self._out.write(line)
-        self._out.write(b"\n")
-        return len(line) + 1
+        return len(line)
 
     def write_all(self, records: Iterable[Any]) -> int:
         return sum(self.write(record) for record in records)
