@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -390,6 +391,75 @@ def test_malformed_json_is_refused_with_its_position_and_nothing_is_written(work
     line = broken.count("\n", 0, second) + 1
     assert f"line {line}" in message and "broken.json" in message and "Nothing was imported" in message
     assert not workspace.annotations_dir.exists() and not workspace.exports_dir.exists()
+
+
+# -- the fast reader (orjson in blocks) reads what ijson reads, or leaves the file to it ---------------------
+
+
+def _tasks_read(read: Any, raw: bytes) -> tuple[list[Any], str | None]:
+    """The tasks a reader gives for ``raw`` before it stops, and why it stopped (None: at the end)."""
+    from annotate.imports import reading
+
+    found: list[Any] = []
+    try:
+        for task in read(reading.CountingReader(io.BytesIO(raw), None)):
+            found.append(task)
+    except Exception as stopped:  # what stopped it is what is compared
+        return found, type(stopped).__name__
+    return found, None
+
+
+ODD_EXPORTS = {
+    "brackets in strings": [{"data": {"text": "a [b"}, "id": 1}, {"data": {"text": '}, {"id": 2'}}, {"data": {}}],
+    "an integer beyond 64 bits": [{"data": {}}, {"data": {"n": 12345678901234567890123}}, {"data": {}}],
+    "a negative one": [{"data": {}}, {"data": {"n": -9223372036854775809}}],
+    "19 digits in a string": [{"data": {"sha256": "1234567890123456789012"}}, {"data": {"n": -12}}],
+    "an item that is not a task": [{"data": {}}, 5, {"data": {}}],
+    "a JSON_MIN record": [{"data": {}}, {"text": "x"}],
+    "no tasks": [],
+}
+ODD_BYTES = {
+    "a lone surrogate escape": b'[{"data": {"t": "\\ud800"}}, {"data": {}}]',
+    "a form feed between tasks": b'[{"data": {}},\x0c{"data": {}}]',
+    "a form feed after the array": b'[{"data": {}}]\x0c',
+    "a trailing comma": b'[{"data": {}},]',
+    "garbage after the array": b'[{"data": {}}] x',
+    "truncated": b'[{"data": {}}, {"data": {"t": "ab',
+    "not an array": b'{"data": {}}',
+    "a byte-order mark": b'\xef\xbb\xbf[{"data": {}}]',
+    "invalid UTF-8": b'[{"data": {}}, {"data": {"t": "\xed\xa0\x80"}}]',
+}
+
+
+@pytest.mark.parametrize("block", [1, 40, 1 << 20])
+@pytest.mark.parametrize(
+    "raw",
+    [json.dumps(tasks, indent=indent).encode() for tasks in ODD_EXPORTS.values() for indent in (None, 2)]
+    + list(ODD_BYTES.values()),
+    ids=[f"{name}, indent {indent}" for name in ODD_EXPORTS for indent in (None, 2)] + list(ODD_BYTES),
+)
+def test_the_fast_reader_gives_ijsons_tasks_or_hands_the_file_back(raw, block, monkeypatch):
+    from annotate.imports import reading
+
+    monkeypatch.setattr(reading, "BLOCK", block)
+    monkeypatch.setattr(reading, "LONGEST_BLOCK", block * 4)
+    expected, error = _tasks_read(lambda stream: reading.read_export(stream, "e.json"), raw)
+    found, stopped = _tasks_read(reading.read_export_fast, raw)
+    assert found == expected[: len(found)] and [type(task) for task in found] == [
+        type(t) for t in expected[: len(found)]
+    ]
+    assert stopped == "NotPlain" or (stopped is None and error is None and len(found) == len(expected))
+
+
+def test_an_export_the_fast_reader_hands_back_is_imported_as_ijson_reads_it(workspace, articles, tmp_path):
+    good = ls.task(articles["plain"], [ls.annotation([ls.span_region(PLAIN, "Aleppo", "location")], 1)])
+    raw = json.dumps([good, good]) + "\f"  # a form feed: white space to yajl, not to the fast reader
+    path = tmp_path / "feed.json"
+    path.write_text(raw, encoding="utf-8")
+    told: list[int] = []
+    report = run_import(workspace, path, progress=told.append)
+    assert report["tasks"]["read"] == 2 and report["annotations"]["imported"] == 1
+    assert sum(told) == len(raw.encode())  # read twice, reported once
 
 
 def test_a_truncated_export_is_refused(workspace, articles, tmp_path):

@@ -43,7 +43,14 @@ from typing import IO, Any
 from annotate import corpus
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.imports.annotators import ANNOTATORS_FILE, Annotators
-from annotate.imports.reading import CountingReader, iter_export, keep_export, read_export
+from annotate.imports.reading import (
+    CountingReader,
+    NotPlain,
+    iter_export,
+    keep_export,
+    read_export,
+    read_export_fast,
+)
 from annotate.imports.regions import (
     DROPPED,
     NO_TEXT,
@@ -170,19 +177,31 @@ def import_export(
         raise AnnotateError(Messages.FILE_MISSING, path=path, fix="Give the path of a Label Studio JSON export.")
     schema = load_schema(workspace.schema_path)
     shown = workspace.relative(path)
-    summary = ImportSummary(export=shown)
-    importer = _Importer(workspace, schema, shown, users_by_id, summary, annotator)
+
+    def read(fast: bool, progress: Callable[[int], None] | None) -> _Importer:
+        importer = _Importer(workspace, schema, shown, users_by_id, ImportSummary(export=shown), annotator)
+        with path.open("rb") if source is None else contextlib.nullcontext(source) as raw:
+            reader = CountingReader(raw, progress)
+            for task in read_export_fast(reader) if fast else read_export(reader, shown):
+                importer.task(task)
+        importer.summary.sha256 = reader.hash.hexdigest()
+        return importer
+
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small parsed objects: the collector would be the bottleneck (DESIGN)
     try:
-        with path.open("rb") if source is None else contextlib.nullcontext(source) as raw:
-            reader = CountingReader(raw, progress)
-            for task in read_export(reader, shown):
-                importer.task(task)
-        summary.sha256 = reader.hash.hexdigest()
+        if source is not None:  # a download as it arrives cannot be read twice
+            importer = read(False, progress)
+        else:
+            told = _Told(progress)
+            try:
+                importer = read(True, told.tell if progress else None)
+            except NotPlain:  # ijson reads it all again, from the start: its tasks, or its error
+                importer = read(False, told.again if progress else None)
     finally:
         if gc_was_enabled:
             gc.enable()
+    summary = importer.summary
     if source is None:
         importer.commit()
         keep_export(workspace, path, summary.sha256)
@@ -190,6 +209,24 @@ def import_export(
         summary.export = workspace.relative(keep_export(workspace, path, summary.sha256, move=True))
         importer.commit(summary.export)
     return summary
+
+
+class _Told:
+    """The bytes read reported to ``progress`` once, though a file read again is read twice."""
+
+    def __init__(self, progress: Callable[[int], None] | None):
+        self.progress = progress
+        self.told = 0
+        self.read_again = 0
+
+    def tell(self, read: int) -> None:
+        self.told += read
+        self.progress(read)  # type: ignore[misc]
+
+    def again(self, read: int) -> None:
+        self.read_again += read
+        if self.read_again > self.told:
+            self.progress(min(read, self.read_again - self.told))  # type: ignore[misc]
 
 
 class _Importer:

@@ -2,6 +2,11 @@
 
 The parser (ijson) reads a chunk at a time, so memory stays flat whatever the export's size; the
 reader hashes every byte on the way and can place a parse error by byte offset and line.
+
+``read_export_fast`` reads the same tasks in blocks of about a MiB, each parsed by ``orjson`` (twice
+as fast as ijson's items, which was two fifths of an import). It takes a block only when ``orjson``
+proves it a run of whole tasks; what it cannot prove it leaves to ijson (``NotPlain``: read the file
+again the usual way), so errors and their positions are ijson's as ever.
 """
 
 from __future__ import annotations
@@ -15,11 +20,22 @@ from pathlib import Path
 from typing import IO, Any
 
 import ijson
+import orjson
 
 from annotate.errors import AnnotateError, Messages
 from annotate.workspace import Workspace, atomic_write
 
 READ_CHUNK = 1 << 16
+BLOCK = 1 << 20  # bytes of tasks parsed by one orjson call in read_export_fast
+LONGEST_BLOCK = 1 << 24  # no cut found in this many bytes (a huge task, a bracket in a string): ijson reads on
+JSON_SPACE = b" \t\n\r"
+# The bytes read_export_fast looks for, in a translated copy of the export (``_Buffer.marks``): where
+# a count or a search of a byte runs in C at gigabytes a second, a regex walks a few hundred MB/s.
+MARKS = bytes.maketrans(b"{[}]0123456789", b"(())" + b"0" * 10)  # brackets opened and closed; digits
+# An integer of 19 digits or more: yajl refuses one beyond 64 bits where orjson gives a float, so a
+# block that may hold one is left to ijson. A run of digits is an integer when ':', ',' or '[' is before it.
+LONG_INTEGER = b"0" * 19
+BEFORE_A_NUMBER = b":,["
 # A task has at least one of these (``completions``: Label Studio 0.x); a JSON_MIN record has none.
 TASK_KEYS = frozenset(("data", "annotations", "completions", "predictions", "drafts"))
 
@@ -86,6 +102,168 @@ def read_export(stream: CountingReader, path: str) -> Iterator[dict[str, Any]]:
         offset, line = stream.locate(str(exc))
         problem = str(exc).splitlines()[0].removeprefix("parse error: ")
         raise AnnotateError(Messages.EXPORT_MALFORMED, path=path, offset=offset, line=line, problem=problem) from None
+
+
+class NotPlain(Exception):
+    """``read_export_fast`` met what it does not prove (malformed JSON, an item that is not a task, a
+    number or white space orjson and yajl read differently): read the export with ``read_export``."""
+
+
+def read_export_fast(stream: CountingReader) -> Iterator[dict[str, Any]]:
+    """The tasks ``read_export`` gives, read a block at a time by ``orjson``; raises ``NotPlain``
+    (having yielded only tasks ``read_export`` would give too, in its order) when it cannot go on.
+
+    A block is the bytes from the array's ``[`` (or a ``,`` between tasks) to a ``}`` where the
+    brackets balance, strings not looked at. The brackets only pick where to cut: ``orjson`` parsing
+    ``[`` + block + ``]`` into a list of objects proves the cut falls between two tasks (a cut inside a
+    string or an object leaves the array unclosed). A block orjson refuses (a bracket in a string put
+    the cut in the wrong place, or an escape it reads otherwise) and everything after it go to ijson.
+    """
+    buffer = _Buffer(stream)
+    at = buffer.skip_space(0)
+    if buffer.byte(at) != b"["[0]:
+        raise NotPlain
+    start, prefix = at + 1, b"["  # ``start``: just after the '[' or ','; ``prefix``: ijson's state there
+    if buffer.byte(buffer.skip_space(start)) == b"]"[0]:
+        buffer.expect_end(buffer.skip_space(start) + 1)
+        return
+    while True:
+        end = buffer.block_end(start)
+        tasks = buffer.parse(start, end) if end > 0 else None
+        if tasks is None:
+            yield from _ijson_tail(buffer, start, prefix)
+            return
+        for task in tasks:
+            if not isinstance(task, dict) or not TASK_KEYS.intersection(task):
+                raise NotPlain  # read_export says what is wrong, after the tasks before it
+            yield task
+        at = buffer.skip_space(end)
+        if buffer.byte(at) == b"]"[0]:
+            buffer.expect_end(at + 1)
+            return
+        if buffer.byte(at) != b","[0]:
+            raise NotPlain
+        start, prefix = buffer.forget(at) + 1, b"[0,"  # the ',' stays before ``start``
+
+
+class _Buffer:
+    """The export's bytes read (through the ``CountingReader``) but not yet parsed, and their ``MARKS``."""
+
+    def __init__(self, stream: CountingReader):
+        self.stream = stream
+        self.data = bytearray()
+        self.marks = bytearray()
+        self.eof = False
+
+    def more(self) -> bool:
+        chunk = b"" if self.eof else self.stream.read(READ_CHUNK)
+        self.eof = not chunk
+        self.data += chunk
+        self.marks += chunk.translate(MARKS)
+        return bool(chunk)
+
+    def byte(self, index: int) -> int | None:
+        while index >= len(self.data):
+            if not self.more():
+                return None
+        return self.data[index]
+
+    def skip_space(self, index: int) -> int:
+        while (found := self.byte(index)) is not None and found in JSON_SPACE:
+            index += 1
+        return index
+
+    def expect_end(self, index: int) -> None:
+        """Nothing but white space after the array (read to the end: the hash covers every byte)."""
+        if self.byte(self.skip_space(index)) is not None:
+            raise NotPlain
+
+    def forget(self, index: int) -> int:
+        """Drop the bytes before ``index`` (parsed); the byte at ``index`` is at 0 from now on."""
+        del self.data[:index]
+        del self.marks[:index]
+        return 0
+
+    def block_end(self, start: int) -> int:
+        """The index just after the last ``}`` where the brackets from ``start`` balance, with a block's
+        worth of bytes read (more if one task is longer); 0 when there is none in ``LONGEST_BLOCK``."""
+        target = BLOCK
+        while True:
+            while len(self.data) - start < target and self.more():
+                pass
+            end = self.balanced_end(start)
+            if end or self.eof or target >= LONGEST_BLOCK:
+                return end
+            target *= 2
+
+    def balanced_end(self, start: int) -> int:
+        """Walks back from the end over the ``}``: counting is in C, and a task is a few KiB."""
+        data, marks = self.data, self.marks
+        end = before = len(data)
+        depth = marks.count(b"(", start, end) - marks.count(b")", start, end)  # from ``start`` to ``end``
+        while (close := data.rfind(b"}", start, before)) >= 0:
+            depth -= marks.count(b"(", close + 1, end) - marks.count(b")", close + 1, end)
+            if depth == 0:
+                return close + 1
+            end, before = close + 1, close
+        return 0
+
+    def parse(self, start: int, end: int) -> list[Any] | None:
+        """The tasks from ``start`` to ``end`` (as a block, the bytes after a '[' or ','), or None when
+        orjson cannot prove them."""
+        if self.long_integer(start, end):
+            return None
+        try:
+            return orjson.loads(b"".join((b"[", self.data[start:end], b"]")))
+        except orjson.JSONDecodeError:
+            return None
+
+    def long_integer(self, start: int, end: int) -> bool:
+        data, marks = self.data, self.marks
+        found = marks.find(LONG_INTEGER, start, end)
+        while found >= 0:
+            before = found
+            while before > start and marks[before - 1] == 48:  # back to the run's first digit
+                before -= 1
+            before -= 1  # start - 1 is the '[' or ',' the block follows
+            if data[before] == 45:  # a minus sign
+                before -= 1
+            while data[before] in JSON_SPACE:
+                before -= 1
+            if data[before] in BEFORE_A_NUMBER:
+                return True
+            found = marks.find(LONG_INTEGER, found + len(LONG_INTEGER), end)
+        return False
+
+
+class _Replay:
+    """What ijson reads for the rest of the export: ``prefix`` (the state before ``start``, as JSON),
+    the bytes buffered from ``start``, then the rest of the stream."""
+
+    def __init__(self, buffer: _Buffer, start: int, prefix: bytes):
+        self.buffered = prefix + bytes(buffer.data[start:])
+        self.stream = buffer.stream
+
+    def read(self, size: int = READ_CHUNK) -> bytes:
+        if self.buffered:
+            chunk, self.buffered = self.buffered[:size], self.buffered[size:]
+            return chunk
+        return self.stream.read(size)
+
+
+def _ijson_tail(buffer: _Buffer, start: int, prefix: bytes) -> Iterator[dict[str, Any]]:
+    items = ijson.items(_Replay(buffer, start, prefix), "item", use_float=True)
+    try:
+        if prefix != b"[":
+            next(items)  # the 0 of "[0,"
+        for task in items:
+            if not isinstance(task, dict) or not TASK_KEYS.intersection(task):
+                raise NotPlain
+            yield task
+    except NotPlain:
+        raise
+    except Exception:  # a parse error, or one ijson lets out (UnicodeDecodeError): read_export's to raise
+        raise NotPlain from None
 
 
 def keep_export(workspace: Workspace, path: Path, sha256: str, move: bool = False) -> Path:
