@@ -253,13 +253,43 @@ class ResultReader:
         found = ReadResult([], None, [])
         spans: set[Span] = set()
         selected: dict[str, list[str]] = {}
-        names, span_control = self.names, self.schema.span_control
+        names, span_control, length = self.names, self.schema.span_control, len(text)
+        span_regions = 0
         for region in result:
             # the span control's regions first, without a call: nearly every region of an export is one
             is_span = isinstance(region, dict) and region.get("from_name") == span_control
             kind = SPAN if is_span else classify(region, self.schema)
             if kind == SPAN:
-                found.span_regions += 1
+                span_regions += 1
+                if is_span:
+                    # check_region's first return, inline (its call was a fifth of reading an export): one
+                    # label by its own name, integer offsets in range that match value.text, no white space
+                    # at the edges. Anything else, and any doubt about a type, goes to check_region.
+                    value = region.get("value")
+                    if type(value) is dict and region.get("type", "labels") == "labels":
+                        labels, start, end, expected = (
+                            value.get("labels"),
+                            value.get("start"),
+                            value.get("end"),
+                            value.get("text"),
+                        )
+                        if (
+                            type(start) is int
+                            and type(end) is int
+                            and 0 <= start < end <= length
+                            and type(labels) is list
+                            and len(labels) == 1
+                            and type(label := labels[0]) is str
+                            and names.get(label) == label
+                            and (expected is None or text[start:end] == expected)
+                            and not text[start].isspace()
+                            and not text[end - 1].isspace()
+                        ):
+                            span = Span(start, end, label)
+                            if span in spans:
+                                found.repairs[DUPLICATE] += 1
+                            spans.add(span)
+                            continue
                 span, needed = check_region(region, text, names, to_codepoints)
                 if needed:  # most spans need none: Counter.update costs a microsecond even when given nothing
                     found.repairs.update(needed)
@@ -273,6 +303,7 @@ class ResultReader:
                 selected.setdefault(control.name, []).extend(_choice_values(region, control))
             else:
                 found.other.append(region)
+        found.span_regions = span_regions
         found.spans = sorted(spans)
         if self.schema.controls:
             found.choices = {control.name: self._selection(control, selected) for control in self.schema.controls}
