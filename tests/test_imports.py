@@ -411,6 +411,7 @@ def _tasks_read(read: Any, raw: bytes) -> tuple[list[Any], str | None]:
 
 ODD_EXPORTS = {
     "brackets in strings": [{"data": {"text": "a [b"}, "id": 1}, {"data": {"text": '}, {"id": 2'}}, {"data": {}}],
+    "brackets in every task": [{"data": {"text": "a [b" * n}, "id": n} for n in range(12)],
     "an integer beyond 64 bits": [{"data": {}}, {"data": {"n": 12345678901234567890123}}, {"data": {}}],
     "a negative one": [{"data": {}}, {"data": {"n": -9223372036854775809}}],
     "19 digits in a string": [{"data": {"sha256": "1234567890123456789012"}}, {"data": {"n": -12}}],
@@ -443,6 +444,8 @@ def test_the_fast_reader_gives_ijsons_tasks_or_hands_the_file_back(raw, block, m
 
     monkeypatch.setattr(reading, "BLOCK", block)
     monkeypatch.setattr(reading, "LONGEST_BLOCK", block * 4)
+    monkeypatch.setattr(reading, "LONGEST_TASK", block * 64)
+    monkeypatch.setattr(reading, "GIVE_UP_AFTER", 1 if block == 40 else 8)
     expected, error = _tasks_read(lambda stream: reading.read_export(stream, "e.json"), raw)
     found, stopped = _tasks_read(reading.read_export_fast, raw)
     assert found == expected[: len(found)] and [type(task) for task in found] == [

@@ -27,7 +27,11 @@ from annotate.workspace import Workspace, atomic_write
 
 READ_CHUNK = 1 << 16
 BLOCK = 1 << 18  # bytes of tasks parsed by one orjson call (a MiB took a fifth longer: the cache)
-LONGEST_BLOCK = 1 << 24  # no cut found in this many bytes (a huge task, a bracket in a string): ijson reads on
+LONGEST_BLOCK = 1 << 23  # a block grows to hold four of the longest task seen, up to this
+LONGEST_TASK = 1 << 24  # a task longer than this goes to ijson (memory stays flat)
+GIVE_UP_AFTER = 8  # blocks failed, more than half of those tried: a task at a time is slower than ijson
+AFTER_THE_TASK = "unexpected content after document"  # orjson's error when a value is followed by more
+END_OF_DATA = "unexpected end of data"
 JSON_SPACE = b" \t\n\r"
 # The bytes read_export_fast looks for, in a translated copy of the export (``_Buffer.marks``): where
 # a count or a search of a byte runs in C at gigabytes a second, a regex walks a few hundred MB/s.
@@ -116,8 +120,9 @@ def read_export_fast(stream: CountingReader) -> Iterator[dict[str, Any]]:
     A block is the bytes from the array's ``[`` (or a ``,`` between tasks) to a ``}`` where the
     brackets balance, strings not looked at. The brackets only pick where to cut: ``orjson`` parsing
     ``[`` + block + ``]`` into a list of objects proves the cut falls between two tasks (a cut inside a
-    string or an object leaves the array unclosed). A block orjson refuses (a bracket in a string put
-    the cut in the wrong place, or an escape it reads otherwise) and everything after it go to ijson.
+    string or an object leaves the array unclosed). Where a block fails (a bracket in a string put the
+    cut in the wrong place), its tasks are read one at a time (``_Buffer.one_task``); what orjson cannot
+    read at all (an escape or a number it reads otherwise than yajl) goes to ijson, with the rest.
     """
     buffer = _Buffer(stream)
     at = buffer.skip_space(0)
@@ -127,12 +132,23 @@ def read_export_fast(stream: CountingReader) -> Iterator[dict[str, Any]]:
     if buffer.byte(buffer.skip_space(start)) == b"]"[0]:
         buffer.expect_end(buffer.skip_space(start) + 1)
         return
+    one_at_a_time = 0  # up to here a block failed: its tasks are read one at a time
+    blocks = failed = 0
     while True:
-        end = buffer.block_end(start)
-        tasks = buffer.parse(start, end) if end > 0 else None
+        tasks = None
+        if start >= one_at_a_time:
+            end = buffer.block_end(start)
+            tasks = buffer.parse(start, end) if end > 0 else None
+            one_at_a_time = len(buffer.data) if tasks is None else 0  # the bytes the block looked at
+            blocks, failed = blocks + 1, failed + (tasks is None)
+            if failed >= GIVE_UP_AFTER and 2 * failed > blocks:  # brackets in strings everywhere
+                yield from _ijson_tail(buffer, start, prefix)
+                return
         if tasks is None:
-            yield from _ijson_tail(buffer, start, prefix)
-            return
+            end, tasks = buffer.one_task(start)
+            if tasks is None:
+                yield from _ijson_tail(buffer, start, prefix)
+                return
         for task in tasks:
             if not isinstance(task, dict) or not TASK_KEYS.intersection(task):
                 raise NotPlain  # read_export says what is wrong, after the tasks before it
@@ -143,6 +159,7 @@ def read_export_fast(stream: CountingReader) -> Iterator[dict[str, Any]]:
             return
         if buffer.byte(at) != b","[0]:
             raise NotPlain
+        one_at_a_time -= at
         start, prefix = buffer.forget(at) + 1, b"[0,"  # the ',' stays before ``start``
 
 
@@ -154,6 +171,8 @@ class _Buffer:
         self.data = bytearray()
         self.marks = bytearray()
         self.eof = False
+        self.block = BLOCK  # grows to four times the longest task read alone, up to LONGEST_BLOCK
+        self.reach = READ_CHUNK  # how far back from a block's end to look for a cut: thrice the longest task
 
     def more(self) -> bool:
         chunk = b"" if self.eof else self.stream.read(READ_CHUNK)
@@ -185,23 +204,16 @@ class _Buffer:
         return 0
 
     def block_end(self, start: int) -> int:
-        """The index just after the last ``}`` where the brackets from ``start`` balance, with a block's
-        worth of bytes read (more if one task is longer); 0 when there is none in ``LONGEST_BLOCK``."""
-        target = BLOCK
-        while True:
-            while len(self.data) - start < target and self.more():
-                pass
-            end = self.balanced_end(start)
-            if end or self.eof or target >= LONGEST_BLOCK:
-                return end
-            target *= 2
-
-    def balanced_end(self, start: int) -> int:
-        """Walks back from the end over the ``}``: counting is in C, and a task is a few KiB."""
+        """The index just after the last ``}`` where the brackets from ``start`` balance, found walking
+        back over the last ``reach`` bytes of a block (``}`` by ``}``: the counting is in C); 0 when there
+        is none there (a task longer than that, or a bracket in a string threw the count off)."""
+        while len(self.data) - start < self.block and self.more():
+            pass
         data, marks = self.data, self.marks
         end = before = len(data)
         depth = marks.count(b"(", start, end) - marks.count(b")", start, end)  # from ``start`` to ``end``
-        while (close := data.rfind(b"}", start, before)) >= 0:
+        floor = max(start, end - self.reach)
+        while (close := data.rfind(b"}", floor, before)) >= 0:
             depth -= marks.count(b"(", close + 1, end) - marks.count(b")", close + 1, end)
             if depth == 0:
                 return close + 1
@@ -217,6 +229,31 @@ class _Buffer:
             return orjson.loads(b"".join((b"[", self.data[start:end], b"]")))
         except orjson.JSONDecodeError:
             return None
+
+    def one_task(self, start: int) -> tuple[int, list[Any] | None]:
+        """The task after ``start`` alone, and the index after it: orjson parses bytes from ``start`` to a
+        ``}`` (never inside a character) and says where the first value ended, then that value alone is
+        parsed (twice ijson's speed, a task at a time). None when orjson cannot read it."""
+        size = READ_CHUNK
+        while True:
+            while len(self.data) - start < size and self.more():
+                pass
+            last = self.data.rfind(b"}", start, start + size) + 1
+            try:
+                if last:
+                    orjson.loads(bytes(self.data[start:last]))
+                    return last, self.parse(start, last)
+            except orjson.JSONDecodeError as error:
+                if error.msg == AFTER_THE_TASK:
+                    end = start + len(error.doc[: error.pos].encode())  # pos counts characters
+                    self.block = min(max(self.block, 4 * (end - start)), LONGEST_BLOCK)
+                    self.reach = min(max(self.reach, 3 * (end - start)), self.block)
+                    return end, self.parse(start, end)
+                if error.msg != END_OF_DATA:
+                    return 0, None
+            if len(self.data) - start < size or size >= LONGEST_TASK:  # the file or the patience ended
+                return 0, None
+            size *= 2
 
     def long_integer(self, start: int, end: int) -> bool:
         data, marks = self.data, self.marks
