@@ -47,8 +47,8 @@ NO_REGIONS = RegionCounts()
 
 
 class _Facts(NamedTuple):
-    """What the reconciliation needs of a spooled record, kept before it on its spool line, so that
-    ``decide`` parses a record again only when it must (the store holds its key, it has ``other``
+    """What the reconciliation needs of a spooled record, kept on a line of its own spool (``facts``), so
+    that ``decide`` reads a record again only when it must (the store holds its key, it has ``other``
     regions, or it is reported by name)."""
 
     key: int  # _key_hash of the record
@@ -57,21 +57,53 @@ class _Facts(NamedTuple):
     other: int  # regions kept in ``other``
     cancelled: bool
     ground_truth: bool
-
-    def encode(self) -> bytes:
-        return b"%d,%d,%d,%d,%d,%d,%d,%d,%d" % (
-            self.key,
-            *self.counts,
-            self.stored_spans,
-            self.other,
-            self.cancelled,
-            self.ground_truth,
-        )
+    offset: int  # of the record's line in the records' spool
 
     @classmethod
     def decode(cls, raw: bytes) -> _Facts:
-        key, spans, choices, duplicate, no_label, stored, other, cancelled, truth = map(int, raw.split(b","))
-        return cls(key, RegionCounts(spans, choices, duplicate, no_label), stored, other, bool(cancelled), bool(truth))
+        key, spans, choices, duplicate, no_label, stored, other, cancelled, truth, offset = map(int, raw.split(b","))
+        counts = _new_tuple(RegionCounts, (spans, choices, duplicate, no_label))
+        return _new_tuple(cls, (key, counts, stored, other, bool(cancelled), bool(truth), offset))
+
+
+class _Regions:
+    """Where the regions of the annotations decided went, and how many of those stored were cancelled or
+    ground truth: summed here and added to the summary once (a Counter's ``+=`` for each figure of each
+    record was a third of ``decide``)."""
+
+    def __init__(self) -> None:
+        self.spans = self.choices = self.other = self.duplicate = self.no_label = 0  # on stored records
+        self.superseded_regions = self.superseded_spans = 0
+        self.cancelled = self.ground_truth = 0
+
+    def stored(self, facts: _Facts) -> None:
+        counts = facts.counts
+        self.spans += facts.stored_spans
+        self.choices += counts.choices
+        self.other += facts.other
+        self.duplicate += counts.duplicate
+        self.no_label += counts.no_label
+        self.cancelled += facts.cancelled
+        self.ground_truth += facts.ground_truth
+
+    def superseded(self, facts: _Facts) -> None:
+        counts = facts.counts
+        self.superseded_regions += counts.spans + counts.choices + facts.other
+        self.superseded_spans += counts.spans
+
+    def add_to(self, summary: ImportSummary) -> None:
+        regions, spans = summary.regions, summary.spans
+        regions["spans"] += self.spans
+        regions["choices"] += self.choices
+        regions["other"] += self.other
+        regions[DUPLICATE] += self.duplicate
+        regions[NO_LABEL] += self.no_label
+        regions["superseded"] += self.superseded_regions
+        spans["stored"] += self.spans
+        spans["dropped"] += self.duplicate + self.no_label
+        spans["superseded"] += self.superseded_spans
+        summary.cancelled += self.cancelled
+        summary.ground_truth += self.ground_truth
 
 
 class KeyedStore:
@@ -79,8 +111,10 @@ class KeyedStore:
 
     What stays in memory per record is small and fixed — a 64-bit hash of its key and one packed
     integer (timestamp, origin id, spool line) — whatever the size of its spans: the records
-    themselves are read back from the spool when the store is rewritten. Each spool line carries,
-    before a tab, the ``RegionCounts`` of its annotation, for the reconciliation.
+    themselves are read back from the spool when the store is rewritten. Each record's ``_Facts`` (with
+    the ``RegionCounts`` of its annotation, for the reconciliation) go to a spool of their own, so the
+    reconciliation reads a few bytes a record, and a store gets the records' spool copied whole when
+    every record in it is written.
     """
 
     def __init__(self, kind: str, path: Path):
@@ -88,6 +122,8 @@ class KeyedStore:
         self.path = path
         self.stored = {_key_hash(kind, r): _stamp(r).to_bytes(8, "big") + record_digest(r) for r in _read(path)}
         self.spool: IO[bytes] = tempfile.TemporaryFile()
+        self.facts: IO[bytes] = tempfile.TemporaryFile()
+        self.spooled = 0  # bytes written to ``spool``
         self.best: dict[int, int] = {}  # key hash -> _pack(updated_at, origin id, spool line)
         self.lines = 0
         self.replaced: set[int] = set()
@@ -95,15 +131,21 @@ class KeyedStore:
     def offer(self, record: dict[str, Any], summary: ImportSummary, counts: RegionCounts = NO_REGIONS) -> None:
         """A checked record; of two with one key the newest stays, the other is superseded now."""
         key = _key_hash(self.kind, record)
-        facts = _Facts(
-            key,
-            counts,
-            len(record.get("spans") or ()),
-            len(record.get("other") or ()),
-            record.get("status") == "cancelled",
-            bool(record.get("ground_truth")),
+        line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+        self.facts.write(
+            b"%d,%d,%d,%d,%d,%d,%d,%d,%d,%d\n"
+            % (
+                key,
+                *counts,
+                len(record.get("spans") or ()),
+                len(record.get("other") or ()),
+                record.get("status") == "cancelled",
+                bool(record.get("ground_truth")),
+                self.spooled,
+            )
         )
-        self.spool.write(facts.encode() + b"\t" + orjson.dumps(record) + b"\n")
+        self.spool.write(line)
+        self.spooled += len(line)
         candidate = _pack(_stamp(record), _origin_id(record), self.lines)
         self.lines += 1
         current = self.best.get(key)
@@ -120,55 +162,44 @@ class KeyedStore:
         for packed in self.best.values():
             winners[packed & LINE_MASK] = 1
         write = bytearray(self.lines)
-        self.spool.seek(0)
-        for number, line in enumerate(self.spool):
-            head, _, raw = line.partition(b"\t")
-            facts = _Facts.decode(head)
+        regions = _Regions()
+        self.facts.seek(0)
+        for number, line in enumerate(self.facts):
+            facts = _Facts.decode(line)
             if not winners[number]:  # lost to a newer version in the same export (counted in offer)
-                self._count_regions(summary, facts, raw, stored=False)
+                regions.superseded(facts)
                 continue
-            outcome = self._outcome(facts.key, raw)
+            outcome = self._outcome(facts)
             setattr(tally, outcome, getattr(tally, outcome) + 1)
-            self._count_regions(summary, facts, raw, stored=outcome != "superseded")
-            if outcome != "superseded" and self.kind == "annotations":
-                summary.cancelled += facts.cancelled
-                summary.ground_truth += facts.ground_truth
-            if outcome in ("imported", "updated"):
+            if outcome == "superseded":
+                regions.superseded(facts)
+                who = record_key(self.kind, self._record(facts)).replace("\t", " by ")
+                summary.note(summary.superseded, f"{self.kind} {who}: the store holds a newer version")
+                continue
+            regions.stored(facts)
+            if facts.other and self.kind == "annotations":
+                summary.other_kept.update(other_key(region) for region in self._record(facts)["other"])
+            if outcome != "unchanged":
                 write[number] = 1
             if outcome == "updated":
                 self.replaced.add(facts.key)
-            if outcome == "superseded":
-                who = record_key(self.kind, orjson.loads(raw)).replace("\t", " by ")
-                summary.note(summary.superseded, f"{self.kind} {who}: the store holds a newer version")
+        if self.kind == "annotations" and self.lines:
+            regions.add_to(summary)
         return write
 
-    def _outcome(self, key: int, raw: bytes) -> str:
-        stored = self.stored.get(key)
+    def _record(self, facts: _Facts) -> dict[str, Any]:
+        """The spooled record ``facts`` tells of, read again."""
+        self.spool.seek(facts.offset)
+        return orjson.loads(self.spool.readline())
+
+    def _outcome(self, facts: _Facts) -> str:
+        stored = self.stored.get(facts.key)
         if stored is None:
             return "imported"
-        record = orjson.loads(raw)
+        record = self._record(facts)
         if stored[8:] == record_digest(record):
             return "unchanged"
         return "updated" if _stamp(record) >= int.from_bytes(stored[:8], "big") else "superseded"
-
-    def _count_regions(self, summary: ImportSummary, facts: _Facts, raw: bytes, stored: bool) -> None:
-        """Where an annotation's regions ended: on a stored record (or dropped by a repair), or superseded."""
-        if self.kind != "annotations":
-            return
-        counts, regions, spans = facts.counts, summary.regions, summary.spans
-        if not stored:
-            regions["superseded"] += counts.spans + counts.choices + facts.other
-            spans["superseded"] += counts.spans
-            return
-        regions["spans"] += facts.stored_spans
-        regions["choices"] += counts.choices
-        regions["other"] += facts.other
-        regions[DUPLICATE] += counts.duplicate
-        regions[NO_LABEL] += counts.no_label
-        spans["stored"] += facts.stored_spans
-        spans["dropped"] += counts.duplicate + counts.no_label
-        if facts.other:
-            summary.other_kept.update(other_key(region) for region in orjson.loads(raw)["other"])
 
     def write(self, lines: bytearray) -> None:
         if not any(lines) and not self.replaced:
@@ -179,11 +210,15 @@ class KeyedStore:
                 if _key_hash(self.kind, record) not in self.replaced:
                     out.write(orjson.dumps(record) + b"\n")
             self.spool.seek(0)
+            if 0 not in lines:  # every record spooled is written: a fresh import
+                shutil.copyfileobj(self.spool, out)
+                return
             for number, line in enumerate(self.spool):
                 if lines[number]:
-                    out.write(line.partition(b"\t")[2])
+                    out.write(line)
 
 
+_new_tuple = tuple.__new__  # a NamedTuple without its Python-level __new__: one line of the facts' spool each
 LINE_BITS = 40
 LINE_MASK = (1 << LINE_BITS) - 1
 EPOCH_OFFSET_US = 62_135_596_800 * 1_000_000  # microseconds from 0001-01-01 to 1970: keeps stamps >= 0
