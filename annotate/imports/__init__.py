@@ -181,7 +181,7 @@ def import_export(
     def read(fast: bool, progress: Callable[[int], None] | None) -> _Importer:
         importer = _Importer(workspace, schema, shown, users_by_id, ImportSummary(export=shown), annotator)
         with path.open("rb") if source is None else contextlib.nullcontext(source) as raw:
-            reader = CountingReader(raw, progress)
+            reader = CountingReader(raw, progress, lines=not fast)
             for task in read_export_fast(reader) if fast else read_export(reader, shown):
                 importer.task(task)
         importer.summary.sha256 = reader.hash.hexdigest()
@@ -288,6 +288,7 @@ class _Importer:
             return
         if kind == "annotations":  # span regions read are counted where they end: here, or in _refuse
             self.summary.spans["read"] += read.span_regions
+        dropped = NOT_DROPPED
         if read.repairs:
             self.summary.repaired.update(read.repairs)
             self.summary.tallies[kind].repaired.update(read.repairs)
@@ -296,8 +297,8 @@ class _Importer:
             self.summary.note(
                 self.summary.repairs, f"task {task.get('id')} {kind[:-1]} {item.get('id')} ({who}): repaired {done}"
             )
-        counts = RegionCounts(read.span_regions, read.choice_regions, *(read.repairs[name] for name in DROPPED))
-        self.stores[kind].offer(record, self.summary, counts)
+            dropped = tuple(read.repairs[name] for name in DROPPED)
+        self.stores[kind].offer(record, self.summary, RegionCounts(read.span_regions, read.choice_regions, *dropped))
 
     def _record(
         self, kind: str, item: dict[str, Any], task: dict[str, Any], where: _TaskText, read: ReadResult
@@ -356,6 +357,9 @@ class _Importer:
         self.annotators.save()
         self.corpus.save()
         self.summary.articles_added = len(self.corpus.new)
+
+
+NOT_DROPPED = (0,) * len(DROPPED)  # the usual annotation's: no repair left a region out
 
 
 def _listed(found: Any) -> list[Any]:

@@ -48,9 +48,10 @@ class CountingReader:
     """The export file as the parser reads it: hashes every byte, remembers the last chunks so a
     parse error can be placed exactly, and counts lines before them."""
 
-    def __init__(self, stream: IO[bytes], progress: Callable[[int], None] | None):
+    def __init__(self, stream: IO[bytes], progress: Callable[[int], None] | None, lines: bool = True):
         self.stream = stream
         self.progress = progress
+        self.lines = lines  # count lines (read_export_fast places no error: it leaves the file to ijson)
         self.hash = hashlib.sha256()
         self.previous = self.current = b""  # the last two chunks read: where a parse error is
         self.window_start = 0  # byte offset of ``previous``
@@ -63,7 +64,8 @@ class CountingReader:
     def read(self, size: int = READ_CHUNK) -> bytes:
         chunk = self.stream.read(size)
         self.hash.update(chunk)
-        self.lines_before_window += self.previous.count(b"\n")
+        if self.lines:
+            self.lines_before_window += self.previous.count(b"\n")
         self.window_start += len(self.previous)
         self.previous, self.current = self.current, chunk
         if self.progress:
