@@ -4,9 +4,10 @@ The parser (ijson) reads a chunk at a time, so memory stays flat whatever the ex
 reader hashes every byte on the way and can place a parse error by byte offset and line.
 
 ``read_export_fast`` reads the same tasks in blocks of a quarter MiB, each parsed by ``orjson`` (twice
-as fast as ijson's items, which was two fifths of an import). It takes a block only when ``orjson``
-proves it a run of whole tasks; what it cannot prove it leaves to ijson (``NotPlain``: read the file
-again the usual way), so errors and their positions are ijson's as ever.
+as fast as ijson's items, which were two fifths of an import). It takes a block only when ``orjson``
+proves it a run of whole tasks, else a task at a time, else leaves the rest to ijson; a file that is
+not plainly an array of tasks (malformed, an item that is not a task) it hands back (``NotPlain``),
+to be read again by ``read_export``, so errors and their positions are ijson's as ever.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ class KeyedStore:
         self.kind = kind
         self.path = path
         self.stored = {_key_hash(kind, r): _stamp(r).to_bytes(8, "big") + record_digest(r) for r in _read(path)}
-        self.spool: IO[bytes] = tempfile.TemporaryFile()
+        self.spool: IO[bytes] = tempfile.TemporaryFile(buffering=SPOOL_BUFFER)
         self.facts: IO[bytes] = tempfile.TemporaryFile()
         self.spooled = 0  # bytes written to ``spool``
         self.best: dict[int, int] = {}  # key hash -> _pack(updated_at, origin id, spool line)
@@ -218,6 +218,7 @@ class KeyedStore:
                     out.write(line)
 
 
+SPOOL_BUFFER = 1 << 20  # the records' spool is written a MiB at a time (8 KiB took a write call per 7 records)
 _new_tuple = tuple.__new__  # a NamedTuple without its Python-level __new__: one line of the facts' spool each
 LINE_BITS = 40
 LINE_MASK = (1 << LINE_BITS) - 1
