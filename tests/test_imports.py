@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from annotate import corpus
@@ -452,6 +453,31 @@ def test_the_fast_reader_gives_ijsons_tasks_or_hands_the_file_back(raw, block, m
         type(t) for t in expected[: len(found)]
     ]
     assert stopped == "NotPlain" or (stopped is None and error is None and len(found) == len(expected))
+
+
+def test_a_plain_export_is_read_by_orjson_alone_block_after_block(monkeypatch):
+    from annotate.imports import reading
+
+    tasks = [{"data": {"text": f"task {n} [a bracket in a string]" if n % 7 == 0 else f"task {n}"}, "id": n}
+             for n in range(200)]  # fmt: skip
+
+    def no_ijson(*_: Any, **__: Any) -> Any:
+        raise AssertionError("ijson was asked to read a plain export")
+
+    monkeypatch.setattr(reading.ijson, "items", no_ijson)
+    monkeypatch.setattr(reading, "BLOCK", 300)  # many blocks, and some cut in a string by its bracket
+    found, stopped = _tasks_read(reading.read_export_fast, json.dumps(tasks, indent=1).encode())
+    assert stopped is None and found == tasks
+
+
+def test_orjson_still_says_where_a_task_ends_as_the_fast_reader_reads_it():
+    # The fast reader finds a task's end in orjson's error messages; other words would send it to ijson.
+    from annotate.imports import reading
+
+    for raw, message in ((b'{"data": {}}, {"data"', reading.AFTER_THE_TASK), (b'{"data": {', reading.END_OF_DATA)):
+        with pytest.raises(orjson.JSONDecodeError) as error:
+            orjson.loads(raw)
+        assert error.value.msg == message
 
 
 def test_an_export_the_fast_reader_hands_back_is_imported_as_ijson_reads_it(workspace, articles, tmp_path):

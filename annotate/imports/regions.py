@@ -54,7 +54,6 @@ ESCAPED_NEWLINE = "escaped-newline"  # value.text writes a line break as the two
 INCLUSIVE_END = "inclusive-end"  # `end` is the last character's offset, as early Label Studio 0.x wrote it
 DUPLICATE, NO_LABEL = "duplicate", "no-label"
 DROPPED = (DUPLICATE, NO_LABEL)
-NO_REPAIRS: tuple[str, ...] = ()
 
 # -- the kinds of region ---------------------------------------------------------------------------------
 
@@ -102,9 +101,9 @@ def check_region(
     (``Schema.labels_by_name``). The span is None when the region has no label (repair
     ``no-label``: left out). Raises ``Refused`` when it cannot be made right.
 
-    It runs once per region of an export (hundreds of thousands): the usual region (one known label,
-    offsets in range that match ``value.text``, no white space at its edges) takes the first return,
-    with no call but the ones in C; anything else goes on to the repairs.
+    The usual region (one label by its own name, offsets in range that match ``value.text``, no white
+    space at its edges) is taken by ``ResultReader.read`` without calling this; it comes here too when
+    called directly, and needs no repair.
     """
     value = region.get("value") if isinstance(region, dict) else None
     if not isinstance(value, dict) or region.get("type", "labels") != "labels":
@@ -121,13 +120,6 @@ def check_region(
         known = sorted(set(labels.values()))
         raise Refused(UNKNOWN_LABEL, f"region {_region_id(region)} has labels {found!r}; the schema knows {known}")
     expected = value.get("text")
-    if (
-        0 <= start < end <= len(text)
-        and (expected is None or text[start:end] == expected)
-        and not text[start].isspace()
-        and not text[end - 1].isspace()
-    ):
-        return Span(start, end, label), NO_REPAIRS if label == found[0] else (ALIAS,)
     repairs: list[str] = [] if label == found[0] else [ALIAS]
     if not _matches(text, start, end, expected):
         start, end, needed = _repair_offsets(region, text, start, end, expected, to_codepoints)
