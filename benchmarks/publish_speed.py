@@ -6,7 +6,7 @@ not timed), then, on a fresh copy of that workspace each time, runs ``annotate a
 publish reuses its saved report, as after a user's ``annotate agreement``; the report is keyed by the
 code, so each checkout runs its own) and ``annotate publish --version 1.0.0 --include-conflicts`` in a
 fresh process, and prints its wall time, CPU time (user + system, git's included) and peak resident
-memory (the process's own, from ``wait4``).
+memory (the process's own, from ``wait4``, through ``measured.py``).
 
 With ``--compare OTHER`` (the root of another checkout, e.g. a ``git worktree`` of an older commit)
 the same workspace is published with both, alternately, and every file of the two releases (all but
@@ -27,7 +27,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -35,6 +34,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from import_speed import prepared_export  # noqa: E402  (the same synthetic export and workspace)
+from measured import run_measured  # noqa: E402
 
 # ``python -m`` puts the working directory first on sys.path, ahead of PYTHONPATH: run from a checkout's root, every
 # process would import that checkout whatever ``code`` says. -P (Python 3.11) leaves it out.
@@ -63,15 +63,8 @@ def publish(code: Path, workspace: Path, out: Path) -> tuple[float, float, float
     annotate(code, "agreement", "-w", str(copy))
     env = {**os.environ, "PYTHONPATH": str(code), "HF_DATASETS_CACHE": str(out / "hf-cache")}
     command = [*PYTHON, "publish", "--version", "1.0.0", "--include-conflicts"]
-    start = time.perf_counter()
-    process = subprocess.Popen([*command, "-w", str(copy)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise SystemExit(f"publish failed ({code}): {process.stderr.read().decode()[-2000:]}")
-    process.stderr.close()
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, copy / "releases"
+    figures = run_measured([*command, "-w", str(copy)], ROOT, env)
+    return figures["seconds"], figures["cpu_seconds"], figures["rss_mb"], copy / "releases"
 
 
 def digests(releases: Path) -> dict[str, str]:

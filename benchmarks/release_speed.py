@@ -27,10 +27,8 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from annotate.schema import load_schema
@@ -39,6 +37,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from import_speed import prepared_export  # noqa: E402  (the same preparation)
+from measured import run_measured  # noqa: E402
 
 PATH = ("import", "agreement", "gold", "publish")
 
@@ -47,21 +46,6 @@ def annotate_command() -> list[str]:
     """The ``annotate`` console script beside this Python, as a user runs it (``python -m`` if absent)."""
     script = Path(sys.executable).with_name("annotate")
     return [str(script)] if script.exists() else [sys.executable, "-m", "annotate.cli"]
-
-
-def timed_process(argv: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float | str]:
-    """Wall seconds and peak RSS (MB) of one process, from spawn to exit (``os.wait4``: the child's own
-    rusage), and its standard output."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0), err.seek(0)
-        if process.returncode:
-            raise SystemExit(f"{' '.join(argv)} failed ({process.returncode}): {err.read().decode()[-2000:]}")
-        return {"seconds": seconds, "rss_mb": usage.ru_maxrss / 1024, "stdout": out.read().decode()}
 
 
 def measure(tasks: int, folder: Path, runs: int = 1) -> dict[str, dict]:
@@ -89,8 +73,8 @@ def measure(tasks: int, folder: Path, runs: int = 1) -> dict[str, dict]:
         workspace = prepared if run == 0 else folder / f"ws-{tasks}-run{run}"
         if run:
             shutil.copytree(pristine, workspace, symlinks=True)
-        ours_runs.append({name: timed_process([*annotate, *argv], workspace, env) for name, argv in steps.items()})
-        peer_runs.append(timed_process(converter, folder, env))
+        ours_runs.append({name: run_measured([*annotate, *argv], workspace, env) for name, argv in steps.items()})
+        peer_runs.append(run_measured(converter, folder, env))
         paths.append(sum(float(ours_runs[-1][name]["seconds"]) for name in PATH))
         if runs > 1:
             print(f"  run {run + 1}: path {paths[-1]:.2f} s, converter {peer_runs[-1]['seconds']:.2f} s", flush=True)
