@@ -33,7 +33,6 @@ stores and the quarantine), ``summary`` (the reconciliation). This module is the
 from __future__ import annotations
 
 import contextlib
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -67,6 +66,7 @@ from annotate.imports.regions import (
 )
 from annotate.imports.stores import KeyedStore, Quarantine, RegionCounts, record_key, store_path
 from annotate.imports.summary import KINDS, LABEL_STUDIO, LABEL_STUDIO_0X, LISTED, OUTCOMES, ImportSummary, Tally
+from annotate.records import collector_paused
 from annotate.schema import Schema, load_schema
 from annotate.workspace import Workspace
 
@@ -187,9 +187,7 @@ def import_export(
         importer.summary.sha256 = reader.hash.hexdigest()
         return importer
 
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # millions of small parsed objects: the collector would be the bottleneck (DESIGN)
-    try:
+    with collector_paused():  # millions of small parsed objects: the collector would be the bottleneck (DESIGN)
         if source is not None:  # a download as it arrives cannot be read twice
             importer = read(False, progress)
         else:
@@ -198,9 +196,6 @@ def import_export(
                 importer = read(True, told.tell if progress else None)
             except NotPlain:  # ijson reads it all again, from the start: its tasks, or its error
                 importer = read(False, told.again if progress else None)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
     summary = importer.summary
     if source is None:
         importer.commit()
