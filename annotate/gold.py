@@ -55,7 +55,6 @@ At 10,000 articles x 3 annotators x 20 spans that is about 15 MB of offsets.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import operator
 from collections import Counter, defaultdict
@@ -67,7 +66,7 @@ from annotate.controls import UNKNOWN_OPTION, SelectionError, check_selection, s
 from annotate.errors import AnnotateError, ExitCode, Messages
 from annotate.records import SubmittedAnnotation, collect_submitted, collector_paused, timestamp
 from annotate.schema import Control, Schema, load_schema
-from annotate.spans import Span
+from annotate.spans import Span, tuple_maker
 from annotate.workspace import Workspace, atomic_write, jsonl_writer
 
 STRATEGIES = ("majority", "unanimous", "adjudicated")
@@ -123,11 +122,11 @@ def candidates(marks: Mapping[str, Iterable[Span]]) -> list[Candidate]:
         for span in spans:
             support.setdefault(span if type(span) is Span else Span(*span), []).append(annotator)
     distinct = sorted(support)
-    # Made in C, as ``SubmittedAnnotation.spans`` makes spans: Candidate(...) is a Python function call.
+    # Candidate(span, support) for each, made in C (``tuple_maker``).
     return list(map(_new_candidate, zip(distinct, map(frozenset, map(support.__getitem__, distinct)), strict=True)))
 
 
-_new_candidate = functools.partial(tuple.__new__, Candidate)
+_new_candidate = tuple_maker(Candidate)
 
 
 def settle_spans(marks: Mapping[str, Iterable[Span]], needed: int) -> Settlement:

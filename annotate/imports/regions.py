@@ -25,11 +25,8 @@ from typing import Any
 
 from annotate import controls as choice_regions
 from annotate.schema import Control, Schema
-from annotate.spans import Span
+from annotate.spans import Span, new_span
 
-# Span(start, end, label) without the Python-level __new__ a NamedTuple has: the same tuple, made in C
-# (half the time, for each of the hundreds of thousands of spans an export holds).
-_new_span = tuple.__new__
 ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # characters a browser counts as two UTF-16 units
 
 
@@ -280,7 +277,7 @@ class ResultReader:
                             and not text[start].isspace()
                             and not text[end - 1].isspace()
                         ):
-                            span = _new_span(Span, (start, end, label))
+                            span = new_span((start, end, label))
                             if span in spans:
                                 found.repairs[DUPLICATE] += 1
                             spans[span] = None

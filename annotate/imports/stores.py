@@ -20,6 +20,7 @@ from annotate import records
 from annotate.errors import Messages
 from annotate.imports.regions import DUPLICATE, NO_LABEL, other_key
 from annotate.imports.summary import ImportSummary
+from annotate.spans import tuple_maker
 from annotate.workspace import Workspace, atomic_write, read_jsonl, record_digest
 
 
@@ -62,8 +63,8 @@ class _Facts(NamedTuple):
     @classmethod
     def decode(cls, raw: bytes) -> _Facts:
         key, spans, choices, duplicate, no_label, stored, other, cancelled, truth, offset = map(int, raw.split(b","))
-        counts = _new_tuple(RegionCounts, (spans, choices, duplicate, no_label))
-        return _new_tuple(cls, (key, counts, stored, other, bool(cancelled), bool(truth), offset))
+        counts = _new_counts((spans, choices, duplicate, no_label))
+        return _new_facts((key, counts, stored, other, bool(cancelled), bool(truth), offset))
 
 
 class _Regions:
@@ -219,7 +220,7 @@ class KeyedStore:
 
 
 SPOOL_BUFFER = 1 << 20  # the records' spool is written a MiB at a time (8 KiB took a write call per 7 records)
-_new_tuple = tuple.__new__  # a NamedTuple without its Python-level __new__: one line of the facts' spool each
+_new_counts, _new_facts = tuple_maker(RegionCounts), tuple_maker(_Facts)  # one of each per line of the facts' spool
 LINE_BITS = 40
 LINE_MASK = (1 << LINE_BITS) - 1
 EPOCH_OFFSET_US = 62_135_596_800 * 1_000_000  # microseconds from 0001-01-01 to 1970: keeps stamps >= 0
