@@ -153,7 +153,7 @@ def read_export_fast(stream: CountingReader) -> Iterator[dict[str, Any]]:
                 yield from _ijson_tail(buffer, start, prefix)
                 return
         for task in tasks:
-            if not isinstance(task, dict) or not TASK_KEYS.intersection(task):
+            if not _is_task(task):
                 raise NotPlain  # read_export says what is wrong, after the tasks before it
             yield task
         at = buffer.skip_space(end)
@@ -164,6 +164,11 @@ def read_export_fast(stream: CountingReader) -> Iterator[dict[str, Any]]:
             raise NotPlain
         one_at_a_time -= at
         start, prefix = buffer.forget(at) + 1, b"[0,"  # the ',' stays before ``start``
+
+
+def _is_task(item: Any) -> bool:
+    """Whether ``read_export`` takes ``item`` as a task (it says why not when it does not)."""
+    return isinstance(item, dict) and not TASK_KEYS.isdisjoint(item)
 
 
 class _Buffer:
@@ -297,7 +302,7 @@ def _ijson_tail(buffer: _Buffer, start: int, prefix: bytes) -> Iterator[dict[str
         if prefix != b"[":
             next(items)  # the 0 of "[0,"
         for task in items:
-            if not isinstance(task, dict) or not TASK_KEYS.intersection(task):
+            if not _is_task(task):
                 raise NotPlain
             yield task
     except NotPlain:
