@@ -253,6 +253,7 @@ class ResultReader:
             kind = SPAN if is_span else classify(region, self.schema)
             if kind == SPAN:
                 span_regions += 1
+                span = None
                 if is_span:
                     # check_region's first return, inline (its call was a fifth of reading an export): one
                     # label by its own name, integer offsets in range that match value.text, no white space
@@ -278,13 +279,10 @@ class ResultReader:
                             and not text[end - 1].isspace()
                         ):
                             span = new_span((start, end, label))
-                            if span in spans:
-                                found.repairs[DUPLICATE] += 1
-                            spans[span] = None
-                            continue
-                span, needed = check_region(region, text, names, to_codepoints)
-                if needed:  # most spans need none: Counter.update costs a microsecond even when given nothing
-                    found.repairs.update(needed)
+                if span is None:
+                    span, needed = check_region(region, text, names, to_codepoints)
+                    if needed:  # most spans need none: Counter.update costs a microsecond even when given nothing
+                        found.repairs.update(needed)
                 if span is not None:
                     if span in spans:
                         found.repairs[DUPLICATE] += 1
