@@ -170,16 +170,17 @@ class KeyedStore:
             if not winners[number]:  # lost to a newer version in the same export (counted in offer)
                 regions.superseded(facts)
                 continue
-            outcome = self._outcome(facts)
+            outcome, record = self._outcome(facts)
             setattr(tally, outcome, getattr(tally, outcome) + 1)
             if outcome == "superseded":
                 regions.superseded(facts)
-                who = record_key(self.kind, self._record(facts)).replace("\t", " by ")
+                who = record_key(self.kind, record).replace("\t", " by ")  # type: ignore[arg-type]  # read: the store holds its key
                 summary.note(summary.superseded, f"{self.kind} {who}: the store holds a newer version")
                 continue
             regions.stored(facts)
             if facts.other and self.kind == "annotations":
-                summary.other_kept.update(other_key(region) for region in self._record(facts)["other"])
+                record = record or self._record(facts)
+                summary.other_kept.update(other_key(region) for region in record["other"])
             if outcome != "unchanged":
                 write[number] = 1
             if outcome == "updated":
@@ -193,14 +194,16 @@ class KeyedStore:
         self.spool.seek(facts.offset)
         return orjson.loads(self.spool.readline())
 
-    def _outcome(self, facts: _Facts) -> str:
+    def _outcome(self, facts: _Facts) -> tuple[str, dict[str, Any] | None]:
+        """What becomes of the record against the store, and the record when that needed it read again (the
+        store holds its key), so that it is read once."""
         stored = self.stored.get(facts.key)
         if stored is None:
-            return "imported"
+            return "imported", None
         record = self._record(facts)
         if stored[8:] == record_digest(record):
-            return "unchanged"
-        return "updated" if _stamp(record) >= int.from_bytes(stored[:8], "big") else "superseded"
+            return "unchanged", record
+        return ("updated" if _stamp(record) >= int.from_bytes(stored[:8], "big") else "superseded"), record
 
     def write(self, lines: bytearray) -> None:
         if not any(lines) and not self.replaced:
